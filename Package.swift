@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ksecret",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ksecret", targets: ["ksecret"]),
+        .library(name: "KSecret", targets: ["KSecret"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config; the providers name the Debian packages.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+        .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]),
+
+        // Owning wrappers over libcrypto: no OpenSSL type leaves this module.
+        .target(name: "KSecretCrypto", dependencies: ["COpenSSL"]),
+        // Native age v1 (X25519 and scrypt recipients, armor, Bech32) on KSecretCrypto.
+        .target(name: "KSecretAge", dependencies: ["KSecretCrypto"]),
+        // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.
+        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "CYAML"]),
+        // The command-line tool: one file per subcommand, diagnostics and exit codes.
+        .executableTarget(name: "ksecret", dependencies: [
+            "KSecret",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
+        .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge"]),
+        .testTarget(name: "KSecretTests", dependencies: ["KSecret"]),
+        // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
+        .testTarget(name: "InteropTests", dependencies: ["KSecret"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,52 @@
+#ifndef KSECRET_COPENSSL_SHIM_H
+#define KSECRET_COPENSSL_SHIM_H
+// The libcrypto surface ksecret uses. Shim functions exist only where Swift cannot call a macro
+// or a variadic C function directly; each says why.
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/hmac.h>
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
+
+/// EVP_CTRL_GCM_SET_IVLEN etc. are macros wrapping EVP_CIPHER_CTX_ctrl with an int/void* pair;
+/// this keeps the pointer casts out of Swift.
+static inline int ksecret_cipher_ctrl(EVP_CIPHER_CTX *ctx, int type, int arg, void *ptr) {
+    return EVP_CIPHER_CTX_ctrl(ctx, type, arg, ptr);
+}
+static inline int ksecret_ctrl_gcm_set_ivlen(void) { return EVP_CTRL_GCM_SET_IVLEN; }
+static inline int ksecret_ctrl_gcm_get_tag(void) { return EVP_CTRL_GCM_GET_TAG; }
+static inline int ksecret_ctrl_gcm_set_tag(void) { return EVP_CTRL_GCM_SET_TAG; }
+static inline int ksecret_ctrl_aead_set_ivlen(void) { return EVP_CTRL_AEAD_SET_IVLEN; }
+static inline int ksecret_ctrl_aead_get_tag(void) { return EVP_CTRL_AEAD_GET_TAG; }
+static inline int ksecret_ctrl_aead_set_tag(void) { return EVP_CTRL_AEAD_SET_TAG; }
+
+/// OSSL_PARAM_construct_* take `const char *` keys given as macros (OSSL_KDF_PARAM_*);
+/// Swift cannot see those string macros reliably, so the names are returned from C.
+static inline const char *ksecret_kdf_param_digest(void) { return OSSL_KDF_PARAM_DIGEST; }
+static inline const char *ksecret_kdf_param_key(void) { return OSSL_KDF_PARAM_KEY; }
+static inline const char *ksecret_kdf_param_salt(void) { return OSSL_KDF_PARAM_SALT; }
+static inline const char *ksecret_kdf_param_info(void) { return OSSL_KDF_PARAM_INFO; }
+static inline const char *ksecret_kdf_param_password(void) { return OSSL_KDF_PARAM_PASSWORD; }
+static inline const char *ksecret_kdf_param_scrypt_n(void) { return OSSL_KDF_PARAM_SCRYPT_N; }
+static inline const char *ksecret_kdf_param_scrypt_r(void) { return OSSL_KDF_PARAM_SCRYPT_R; }
+static inline const char *ksecret_kdf_param_scrypt_p(void) { return OSSL_KDF_PARAM_SCRYPT_P; }
+static inline const char *ksecret_kdf_param_scrypt_maxmem(void) { return OSSL_KDF_PARAM_SCRYPT_MAXMEM; }
+
+/// EVP_PKEY_CTX_set_rsa_* are macros in some OpenSSL versions; wrapped for a stable Swift view.
+static inline int ksecret_rsa_oaep_setup(EVP_PKEY_CTX *ctx, const unsigned char *label, size_t label_len) {
+    if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0) return 0;
+    if (EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) <= 0) return 0;
+    if (EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) <= 0) return 0;
+    if (label_len > 0) {
+        unsigned char *copy = OPENSSL_memdup(label, label_len); // ownership passes to ctx
+        if (copy == NULL) return 0;
+        if (EVP_PKEY_CTX_set0_rsa_oaep_label(ctx, copy, (int)label_len) <= 0) { OPENSSL_free(copy); return 0; }
+    }
+    return 1;
+}
+#endif

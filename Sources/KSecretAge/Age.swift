@@ -1,0 +1,2 @@
+// Native age v1; see Documentation/Format.md.
+import KSecretCrypto

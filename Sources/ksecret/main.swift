@@ -1,0 +1,2 @@
+import KSecret
+print("ksecret")
