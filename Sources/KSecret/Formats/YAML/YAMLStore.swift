@@ -1,14 +1,259 @@
-/// Placeholder until the YAML store lands.
+/// YAML, kept as the author wrote it (Format.md §4).
+///
+/// Reading builds the tree from libyaml's events and remembers where every leaf and comment stood.
+/// Writing a document of the same shape patches only the leaves whose text changes; everything
+/// else (comments, blank lines, indentation, quoting, key order) is copied byte for byte. A document
+/// whose shape changed (keys added or removed) is written in sops's canonical block style.
 public struct YAMLStore: Store {
     public init() {}
     public var format: FileFormat { .yaml }
+
     public func parse(_ bytes: [UInt8], path: String) throws -> ParsedFile {
-        throw KSecretError(.couldNotReadInputFile, "the yaml store is not implemented yet")
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw KSecretError(.needAtLeastOneDocument, "the file is empty: there is no document to read", location: SourceLocation(file: path))
+        }
+        let (branches, layout, metadata) = try YAMLParser(source: bytes, path: path).parse()
+        return ParsedFile(document: Document(branches: branches), metadata: metadata, format: .yaml, layout: layout)
     }
+
     public func emit(_ document: Document, metadata: Node?, source: ParsedFile?, options: StoreOptions) throws -> [UInt8] {
-        throw KSecretError(.errorDumpingTree, "the yaml store is not implemented yet")
+        if let layout = source?.layout as? YAMLLayout, Self.sameShape(document, layout.skeleton),
+           layout.documents.count == document.branches.count,
+           metadata == nil || layout.documents.allSatisfy({ $0.blockMappingRoot }) {
+            return YAMLPatcher(layout: layout).write(document, metadata: metadata)
+        }
+        let layout = source?.layout as? YAMLLayout
+        let emitter = YAMLEmitter(unit: options.yamlIndent ?? layout?.indentUnit ?? 4, lineBreak: layout?.lineBreak ?? "\n")
+        let docs = document.branches.map { emitter.document($0, metadata: metadata) }
+        return Array(docs.joined(separator: "---" + emitter.lineBreak).utf8)
     }
+
     public func emitValue(_ node: Node, options: StoreOptions) throws -> [UInt8] {
-        throw KSecretError(.errorDumpingTree, "the yaml store is not implemented yet")
+        let emitter = YAMLEmitter(unit: options.yamlIndent ?? 4)
+        return Array(emitter.document(node, metadata: nil).utf8)
+    }
+
+    /// Same keys in the same order, same sequence lengths, comments in the same places. A sequence
+    /// item may turn from a value into a comment (sops stores list comments as values).
+    static func sameShape(_ a: Document, _ b: Document) -> Bool {
+        guard a.branches.count == b.branches.count else { return false }
+        return zip(a.branches, b.branches).allSatisfy { sameShape($0, $1) }
+    }
+
+    static func sameShape(_ a: Node, _ b: Node) -> Bool {
+        switch (a, b) {
+        case (.scalar, .scalar), (.comment, .comment), (.scalar, .comment), (.comment, .scalar): return true
+        case (.mapping(let x), .mapping(let y)):
+            guard x.count == y.count else { return false }
+            for (p, q) in zip(x, y) {
+                switch (p, q) {
+                case (.comment, .comment): continue
+                case (.pair(let k1, let v1), .pair(let k2, let v2)):
+                    guard k1 == k2, sameShape(v1, v2) else { return false }
+                default: return false
+                }
+            }
+            return true
+        case (.sequence(let x), .sequence(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { sameShape($0, $1) }
+        default: return false
+        }
+    }
+}
+
+/// Writes a document back over the bytes it was read from, replacing only what changed.
+struct YAMLPatcher {
+    let layout: YAMLLayout
+    private static let encPrefix = "ENC[AES256_GCM,"
+
+    private struct Patch { var range: Range<Int>; var text: String }
+
+    func write(_ document: Document, metadata: Node?) -> [UInt8] {
+        var patches: [Patch] = []
+        var expandedAliases: Set<Int> = []
+        for branch in document.branches { collect(branch, into: &patches, aliases: &expandedAliases) }
+        if metadata != nil || layout.documents.contains(where: { $0.metadata != nil }) {
+            let emitter = YAMLEmitter(unit: layout.indentUnit, lineBreak: layout.lineBreak)
+            var block = ""
+            if let metadata { emitter.mappingEntries([.pair(key: "sops", value: metadata)], indent: 0, base: 0, out: &block, firstInline: false) }
+            for doc in layout.documents {
+                if let range = doc.metadata {
+                    patches.append(Patch(range: range, text: block))
+                } else if metadata != nil {
+                    var text = block
+                    if doc.insertion > 0, layout.source[doc.insertion - 1] != 0x0A { text = layout.lineBreak + text }
+                    patches.append(Patch(range: doc.insertion..<doc.insertion, text: text))
+                }
+            }
+        }
+        patches.sort { $0.range.lowerBound < $1.range.lowerBound || ($0.range.lowerBound == $1.range.lowerBound && $0.range.isEmpty && !$1.range.isEmpty) }
+        var out: [UInt8] = []
+        out.reserveCapacity(layout.source.count + patches.count * 64)
+        var cursor = 0
+        for patch in patches where patch.range.lowerBound >= cursor {
+            out.append(contentsOf: layout.source[cursor..<patch.range.lowerBound])
+            out.append(contentsOf: patch.text.utf8)
+            cursor = patch.range.upperBound
+        }
+        out.append(contentsOf: layout.source[cursor...])
+        return out
+    }
+
+    private func collect(_ node: Node, into patches: inout [Patch], aliases: inout Set<Int>) {
+        switch node {
+        case .scalar(let scalar):
+            guard let id = scalar.origin, id >= 0, id < layout.scalars.count else { return }
+            let origin = layout.scalars[id]
+            if let alias = origin.alias {
+                // A scalar alias: expanded only when its value is encrypted (sops reads no aliases).
+                if !aliases.contains(alias.lowerBound), isEncrypted(scalar.value) {
+                    aliases.insert(alias.lowerBound)
+                    patches.append(Patch(range: alias, text: carrier(scalar.value, origin: origin, forceQuoted: true)))
+                }
+                return
+            }
+            patches.append(contentsOf: scalarPatches(scalar.value, origin: origin))
+        case .comment(let comment):
+            guard let id = comment.origin else { return }
+            if id < 0 {
+                let span = layout.comments[-(id + 1)].text
+                if !layout.source[span].elementsEqual(comment.text.utf8) { patches.append(Patch(range: span, text: comment.text)) }
+            } else if id < layout.scalars.count, let dash = layout.scalars[id].dash {
+                // A sequence value that is a comment (sops's list-comment form): written as a comment line.
+                patches.append(Patch(range: dash..<layout.scalars[id].span.upperBound, text: "#" + comment.text))
+            }
+        case .mapping(let entries):
+            for entry in entries {
+                switch entry {
+                case .pair(_, let value):
+                    if let alias = aliasRange(value) {
+                        if !aliases.contains(alias.lowerBound), containsEncrypted(value) {
+                            aliases.insert(alias.lowerBound)
+                            patches.append(Patch(range: alias, text: flow(value)))
+                        }
+                        continue
+                    }
+                    collect(value, into: &patches, aliases: &aliases)
+                case .comment(let c): collect(.comment(c), into: &patches, aliases: &aliases)
+                }
+            }
+        case .sequence(let items):
+            for item in items {
+                if let alias = aliasRange(item), !isScalar(item) {
+                    if !aliases.contains(alias.lowerBound), containsEncrypted(item) {
+                        aliases.insert(alias.lowerBound)
+                        patches.append(Patch(range: alias, text: flow(item)))
+                    }
+                    continue
+                }
+                collect(item, into: &patches, aliases: &aliases)
+            }
+        }
+    }
+
+    private func isScalar(_ node: Node) -> Bool { if case .scalar = node { return true } else { return false } }
+
+    private func isEncrypted(_ value: ScalarValue) -> Bool {
+        if case .string(let s) = value { return s.hasPrefix(Self.encPrefix) }
+        return false
+    }
+
+    private func containsEncrypted(_ node: Node) -> Bool {
+        switch node {
+        case .scalar(let s): return isEncrypted(s.value)
+        case .comment(let c): return c.text.hasPrefix(Self.encPrefix)
+        case .mapping(let entries): return entries.contains { if case .pair(_, let v) = $0 { return containsEncrypted(v) } else { return false } }
+        case .sequence(let items): return items.contains(where: containsEncrypted)
+        }
+    }
+
+    /// The alias a collection was expanded from (its first leaf says so), if any.
+    private func aliasRange(_ node: Node) -> Range<Int>? {
+        switch node {
+        case .scalar: return nil
+        case .comment: return nil
+        case .mapping(let entries):
+            for case .pair(_, let v) in entries {
+                if case .scalar(let s) = v { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
+                return aliasRange(v)
+            }
+            return nil
+        case .sequence(let items):
+            for item in items {
+                if case .scalar(let s) = item { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
+                if case .comment = item { continue }
+                return aliasRange(item)
+            }
+            return nil
+        }
+    }
+
+    /// A collection in flow style, for an expanded alias: `{x: "ENC[…]"}`.
+    private func flow(_ node: Node) -> String {
+        let context = YAMLScalarRenderer.Context(flow: true, blockIndent: layout.indentUnit, lineBreak: layout.lineBreak)
+        switch node {
+        case .scalar(let s):
+            if isEncrypted(s.value), case .string(let enc) = s.value { return YAMLScalarRenderer.doubleQuoted(enc) }
+            return YAMLScalarRenderer.render(s.value, style: .plain, context: context)
+        case .comment: return ""
+        case .mapping(let entries):
+            let parts = entries.compactMap { entry -> String? in
+                guard case .pair(let k, let v) = entry else { return nil }
+                return YAMLScalarRenderer.auto(k, context: context) + ": " + flow(v)
+            }
+            return "{" + parts.joined(separator: ", ") + "}"
+        case .sequence(let items):
+            return "[" + items.filter { !$0.isComment }.map(flow).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// An `ENC[…]` value spelled in the style that tells the decrypting side how to write it back.
+    private func carrier(_ value: ScalarValue, origin: YAMLLayout.ScalarSpan, forceQuoted: Bool = false) -> String {
+        guard case .string(let enc) = value else { return "" }
+        let forced = "\"\\x45" + enc.dropFirst() + "\""
+        if forceQuoted { return origin.flow ? forced : enc }
+        switch origin.style {
+        case .singleQuoted: return "'" + enc + "'"
+        case .doubleQuoted: return "\"" + enc + "\""
+        case .forcedPlain: return forced
+        case .literal, .folded:
+            return layout.lineBreak + String(repeating: " ", count: origin.blockIndent) + enc
+        case .plain:
+            if origin.flow { return forced }
+            let text = String(decoding: layout.source[origin.span], as: UTF8.self)
+            if case .string = YAMLScalarResolver.resolvePlain(text),
+               YAMLScalarRenderer.auto(text, context: .init(flow: false, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)) != text {
+                return forced
+            }
+            return enc
+        }
+    }
+
+    private func scalarPatches(_ value: ScalarValue, origin: YAMLLayout.ScalarSpan) -> [Patch] {
+        var patches: [Patch] = []
+        if value == origin.value && !(value == .float(.nan)) { return [] }
+        if case .float(let f) = value, f.isNaN, case .float(let g) = origin.value, g.isNaN { return [] }
+        if isEncrypted(value) {
+            if let tag = origin.droppableTag { patches.append(Patch(range: tag, text: "")) }
+            let text = carrier(value, origin: origin)
+            if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
+            return patches
+        }
+        let context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
+        var text = YAMLScalarRenderer.render(value, style: origin.style, context: context)
+        if let header = origin.header {
+            if (text.hasPrefix("|") || text.hasPrefix(">")), let br = text.range(of: layout.lineBreak) {
+                let head = String(text[..<br.lowerBound])
+                let body = String(text[br.lowerBound...])
+                if !layout.source[header].elementsEqual(head.utf8) { patches.append(Patch(range: header, text: head)) }
+                if !layout.source[origin.span].elementsEqual(body.utf8) { patches.append(Patch(range: origin.span, text: body)) }
+                return patches
+            }
+            patches.append(Patch(range: header.lowerBound..<origin.span.upperBound, text: text))
+            return patches
+        }
+        if text.contains(layout.lineBreak) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
+        if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
+        return patches
     }
 }

@@ -1,0 +1,395 @@
+import CYAML
+import Foundation
+
+/// Builds the document tree and its layout from libyaml's events.
+///
+/// libyaml reports no comments, but its marks locate every scalar and collection exactly. The
+/// bytes between consecutive events are the "gaps" that hold indicators, whitespace and comments;
+/// a `#` there that starts a line or follows whitespace opens a comment. A comment belongs to the
+/// innermost collection that contains it, which decides its AAD path (Format.md §2.3).
+struct YAMLParser {
+    let source: [UInt8]
+    let path: String
+
+    private final class Frame {
+        var isMapping: Bool
+        var flow: Bool
+        var entries: [MappingEntry] = []
+        var items: [Node] = []
+        var pendingKey: String?
+        var pendingKeyStart = 0
+        var keys: Set<String> = []
+        var column: Int
+        /// Column of the `-` when this mapping is the item of a block sequence.
+        var baseIndent: Int
+        var anchor: String?
+        init(isMapping: Bool, flow: Bool, column: Int, baseIndent: Int) {
+            self.isMapping = isMapping
+            self.flow = flow
+            self.column = column
+            self.baseIndent = baseIndent
+        }
+        func node() -> Node { isMapping ? .mapping(entries) : .sequence(items) }
+    }
+
+    func parse() throws -> (branches: [Node], layout: YAMLLayout, metadata: Node?) {
+        let reader = try YAMLEventReader(source, path: path)
+        var layout = YAMLLayout(source: source)
+        if let cr = source.firstIndex(of: UInt8(ascii: "\n")), cr > 0, source[cr - 1] == UInt8(ascii: "\r") { layout.lineBreak = "\r\n" }
+        var branches: [Node] = []
+        var metadata: Node?
+        var stack: [Frame] = []
+        var anchors: [String: (node: Node, alias: Bool)] = [:]
+        var cursor = 0
+        var leading: [Comment] = []     // comments before a document's root
+        var root: Node?
+        var rootFlowOrScalar = false
+        var unitCandidates: [Int] = []
+        var sopsRange: Range<Int>?
+        var pendingSopsStart: Int?
+        var documentInsertion = 0
+
+        func location(_ line: Int, _ column: Int) -> SourceLocation {
+            SourceLocation(file: path, line: line + 1, column: column + 1,
+                           snippet: SourceLocation.snippet(in: source, line: line + 1, column: column + 1))
+        }
+
+        /// Comments in source[from..<to], with their columns.
+        func comments(in range: Range<Int>) -> [(Comment, Int)] {
+            var found: [(Comment, Int)] = []
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let c = source[i]
+                if c == UInt8(ascii: "#") && (i == 0 || source[i - 1] == 0x20 || source[i - 1] == 0x09 || source[i - 1] == 0x0A || source[i - 1] == 0x0D) {
+                    var end = i + 1
+                    while end < source.count && source[end] != 0x0A && source[end] != 0x0D { end += 1 }
+                    var lineStart = i
+                    while lineStart > 0 && source[lineStart - 1] != 0x0A { lineStart -= 1 }
+                    let id = layout.comments.count
+                    layout.comments.append(.init(text: (i + 1)..<end))
+                    found.append((Comment(String(decoding: source[(i + 1)..<end], as: UTF8.self), origin: -(id + 1)), i - lineStart))
+                    i = end
+                    continue
+                }
+                i += 1
+            }
+            return found
+        }
+
+        func attach(_ comment: Comment, to frame: Frame) {
+            if frame.isMapping { frame.entries.append(.comment(comment)) } else { frame.items.append(.comment(comment)) }
+        }
+
+        /// Scans the gap up to `offset`; before a block collection's end, comments left of its
+        /// column belong to an enclosing collection.
+        func scanGap(to offset: Int, beforeEnd: Bool) {
+            guard offset > cursor else { return }
+            let found = comments(in: cursor..<offset)
+            cursor = offset
+            for (comment, column) in found {
+                guard let top = stack.last else { leading.append(comment); continue }
+                if beforeEnd && !top.flow {
+                    // Deferred to the innermost frame whose column is <= the comment's column.
+                    var target = stack.count - 1
+                    while target > 0 && column < stack[target].column { target -= 1 }
+                    if target == stack.count - 1 { attach(comment, to: top) } else { deferred.append((comment, target)) }
+                } else {
+                    attach(comment, to: top)
+                }
+            }
+        }
+        var deferred: [(Comment, Int)] = []
+
+        func add(_ node: Node, at start: Int, end: Int) throws {
+            guard let top = stack.last else { root = node; return }
+            if top.isMapping {
+                if let key = top.pendingKey {
+                    top.pendingKey = nil
+                    if stack.count == 1 && key == "sops" {
+                        metadata = metadata ?? node
+                        let stop = lineStart(of: end) == end ? end : lineEnd(after: end)
+                        sopsRange = pendingSopsStart.map { $0..<stop }
+                    } else {
+                        top.entries.append(.pair(key: key, value: node))
+                    }
+                } else {
+                    throw KSecretError(.couldNotReadInputFile, "mapping keys must be scalars", location: nil)
+                }
+            } else {
+                top.items.append(node)
+            }
+        }
+
+        func lineEnd(after offset: Int) -> Int {
+            var i = offset
+            while i < source.count && source[i] != 0x0A { i += 1 }
+            return min(i + 1, source.count)
+        }
+
+        func lineStart(of offset: Int) -> Int {
+            var i = offset
+            while i > 0 && source[i - 1] != 0x0A { i -= 1 }
+            return i
+        }
+
+        /// Skips `&anchor` / `!tag` properties at the start of an event's span; returns the value's start
+        /// and the range of a tag if one was written.
+        func skipProperties(_ start: Int, _ end: Int) -> (Int, Range<Int>?) {
+            var i = start
+            var tagRange: Range<Int>?
+            while i < end, source[i] == UInt8(ascii: "&") || source[i] == UInt8(ascii: "!") {
+                let propertyStart = i
+                let isTag = source[i] == UInt8(ascii: "!")
+                if isTag, i + 1 < end, source[i + 1] == UInt8(ascii: "<") {
+                    while i < end && source[i] != UInt8(ascii: ">") { i += 1 }
+                    i += 1
+                } else {
+                    while i < end && !(source[i] == 0x20 || source[i] == 0x0A || source[i] == 0x0D || source[i] == 0x09) { i += 1 }
+                }
+                var j = i
+                while j < end && (source[j] == 0x20 || source[j] == 0x0A || source[j] == 0x0D || source[j] == 0x09) { j += 1 }
+                if isTag { tagRange = propertyStart..<j }
+                i = j
+            }
+            return (i, tagRange)
+        }
+
+        while true {
+            let event = try reader.next()
+            switch event.kind {
+            case .streamStart:
+                continue
+            case .streamEnd:
+                scanGap(to: source.count, beforeEnd: false)
+                if !leading.isEmpty, var last = branches.popLast() {
+                    if case .mapping(var entries) = last { entries.append(contentsOf: leading.map { .comment($0) }); last = .mapping(entries) }
+                    branches.append(last)
+                }
+                layout.skeleton = Document(branches: branches)
+                if let unit = unitCandidates.filter({ $0 > 0 }).min() { layout.indentUnit = unit }
+                return (branches, layout, metadata)
+            case .documentStart:
+                scanGap(to: event.start, beforeEnd: false)
+                cursor = max(cursor, event.end)
+                root = nil
+                rootFlowOrScalar = false
+                sopsRange = nil
+                anchors = [:]
+            case .documentEnd:
+                scanGap(to: event.start, beforeEnd: false)
+                cursor = max(cursor, event.end)
+                var branch: Node
+                switch root {
+                case nil: branch = .mapping([])
+                case .scalar(let s)? where s.value == .null: branch = .mapping([])
+                case .scalar?:
+                    throw KSecretError(.couldNotReadInputFile, "the YAML document is a single scalar; a secrets file must be a mapping",
+                                       location: SourceLocation(file: path))
+                case let node?: branch = node
+                }
+                if !leading.isEmpty {
+                    let comments = leading.map { MappingEntry.comment($0) }
+                    switch branch {
+                    case .mapping(let entries): branch = .mapping(comments + entries)
+                    case .sequence(let items): branch = .sequence(leading.map { .comment($0) } + items)
+                    default: break
+                    }
+                    leading = []
+                }
+                branches.append(branch)
+                var insertion = documentInsertion
+                if insertion > 0 && source[insertion - 1] != 0x0A { insertion = lineEnd(after: insertion) }
+                layout.documents.append(.init(metadata: sopsRange, insertion: sopsRange?.lowerBound ?? insertion,
+                                              blockMappingRoot: !rootFlowOrScalar && { if case .mapping? = root { return true } else { return false } }()))
+            case .mappingStart, .sequenceStart:
+                scanGap(to: event.start, beforeEnd: false)
+                cursor = max(cursor, event.end)
+                let parent = stack.last
+                if parent == nil { rootFlowOrScalar = event.flow }
+                if let parent, parent.isMapping, !parent.flow, !event.flow { unitCandidates.append(event.column - parent.column) }
+                // Block-scalar content and nested collections are indented one unit from the base:
+                // a mapping's own column, or for a mapping that is a sequence item, the item's dash.
+                var base = event.column
+                if event.kind == .mappingStart, let parent, !parent.isMapping, !parent.flow, !event.flow { base = parent.column }
+                let frame = Frame(isMapping: event.kind == .mappingStart, flow: event.flow || (parent?.flow ?? false),
+                                  column: event.column, baseIndent: base)
+                frame.anchor = event.anchor
+                stack.append(frame)
+            case .mappingEnd, .sequenceEnd:
+                scanGap(to: event.start, beforeEnd: true)
+                cursor = max(cursor, event.end)
+                let frame = stack.removeLast()
+                if let pendingKey = frame.pendingKey {
+                    throw KSecretError(.couldNotReadInputFile, "the key \(TreePath.render([pendingKey])) has no value")
+                }
+                let node = frame.node()
+                if let anchor = frame.anchor { anchors[anchor] = (node, false) }
+                if stack.isEmpty { documentInsertion = lineStart(of: event.start) == event.start ? event.start : event.start }
+                try add(node, at: event.start, end: event.end)
+                // Comments that belonged to enclosing collections follow the collection just closed.
+                let mine = deferred.filter { $0.1 == stack.count - 1 }
+                deferred.removeAll { $0.1 == stack.count - 1 }
+                if let top = stack.last { for (comment, _) in mine { attach(comment, to: top) } }
+            case .alias:
+                scanGap(to: event.start, beforeEnd: false)
+                cursor = max(cursor, event.end)
+                guard let name = event.anchor, let target = anchors[name] else {
+                    throw KSecretError(.couldNotReadInputFile, "unknown alias", location: location(event.line, event.column))
+                }
+                // sops expands aliases: each copy is its own value under its own path. Every leaf of
+                // the copy points at the alias, which is rewritten as the expanded value when written.
+                let copy = expandAlias(target.node, alias: event.start..<event.end, line: event.line, column: event.column, layout: &layout,
+                                       flow: stack.last?.flow ?? false, dash: dashOffset(before: event.start, in: stack.last))
+                try add(copy, at: event.start, end: event.end)
+            case .scalar:
+                scanGap(to: event.start, beforeEnd: false)
+                let (valueStart, tagRange) = skipProperties(event.start, event.end)
+                var end = event.end
+                cursor = max(cursor, end)
+                if let top = stack.last, top.isMapping, top.pendingKey == nil {
+                    // A key.
+                    let key = String(decoding: event.value, as: UTF8.self)
+                    if event.style == YAML_PLAIN_SCALAR_STYLE && event.tag == nil {
+                        switch YAMLScalarResolver.resolvePlain(key) {
+                        case .string: break
+                        default:
+                            throw KSecretError(.errorEncryptingTree, "the mapping key \(TreePath.render([key])) is not a string",
+                                               hints: ["quote the key, e.g. \"\(key)\": value"], location: location(event.line, event.column))
+                        }
+                    }
+                    if top.keys.contains(key) {
+                        throw KSecretError(.couldNotReadInputFile, "duplicate mapping key \(TreePath.render([key]))",
+                                           location: location(event.line, event.column))
+                    }
+                    top.keys.insert(key)
+                    top.pendingKey = key
+                    top.pendingKeyStart = event.start
+                    if stack.count == 1 && key == "sops" { pendingSopsStart = lineStart(of: event.start) }
+                    continue
+                }
+                var style: YAMLScalarStyle
+                var header: Range<Int>?
+                var spanStart = valueStart
+                var blockIndent = (stack.last?.baseIndent ?? 0) + layout.indentUnit
+                switch event.style {
+                case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+                case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+                    style = source[valueStart..<end].starts(with: Array(#""\x45NC["#.utf8)) ? .forcedPlain : .doubleQuoted
+                case YAML_LITERAL_SCALAR_STYLE, YAML_FOLDED_SCALAR_STYLE:
+                    var h = valueStart + 1
+                    while h < end, "+-0123456789".utf8.contains(source[h]) { h += 1 }
+                    let headerText = String(decoding: source[valueStart..<h], as: UTF8.self)
+                    style = event.style == YAML_LITERAL_SCALAR_STYLE ? .literal(header: headerText) : .folded(header: headerText)
+                    header = valueStart..<h
+                    // Content: from the header line's break to the last content line (kept chomping:
+                    // the trailing blank lines are part of the value).
+                    var contentStart = h
+                    while contentStart < end && source[contentStart] != 0x0A && source[contentStart] != 0x0D { contentStart += 1 }
+                    var contentEnd = end
+                    if contentEnd > contentStart, source[contentEnd - 1] == 0x0A {
+                        contentEnd -= 1
+                        if contentEnd > contentStart, source[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                    }
+                    if !headerText.contains("+") {
+                        // Drop trailing whitespace-only lines: they are layout, not value.
+                        var e = contentEnd
+                        while e > contentStart {
+                            var ls = e
+                            while ls > contentStart && source[ls - 1] != 0x0A { ls -= 1 }
+                            if source[ls..<e].allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) && ls > contentStart {
+                                e = ls - 1
+                                if e > contentStart, source[e - 1] == 0x0D { e -= 1 }
+                            } else { break }
+                        }
+                        contentEnd = e
+                    }
+                    // Content indentation: the first non-empty content line's leading spaces.
+                    var k = contentStart
+                    while k < contentEnd && (source[k] == 0x0A || source[k] == 0x0D) { k += 1 }
+                    var indent = 0
+                    while k + indent < contentEnd && source[k + indent] == 0x20 { indent += 1 }
+                    if indent > 0 { blockIndent = indent }
+                    spanStart = contentStart
+                    end = contentEnd
+                default: style = .plain
+                }
+                if header == nil && tagRange == nil && event.style == YAML_PLAIN_SCALAR_STYLE {
+                    // A plain scalar's end mark is exact.
+                }
+                var value = typedValue(event)
+                if case .string(let s) = value, style.isBlock {
+                    var trimmed = Substring(s)
+                    while trimmed.hasSuffix("\n") { trimmed.removeLast() }
+                    if trimmed.hasPrefix("ENC[AES256_GCM,") && !trimmed.contains("\n") { value = .string(String(trimmed)) }
+                }
+                var droppable: Range<Int>?
+                if let tagRange, let tag = event.tag, tag.hasPrefix("tag:yaml.org,2002:"), tag != "tag:yaml.org,2002:str" { droppable = tagRange }
+                let id = layout.scalars.count
+                let flow = stack.last?.flow ?? false
+                layout.scalars.append(.init(span: spanStart..<end, header: header, style: style, flow: flow, blockIndent: blockIndent,
+                                            droppableTag: droppable, dash: dashOffset(before: event.start, in: stack.last),
+                                            alias: nil, line: event.line, column: event.column, value: value))
+                let node = Node.scalar(Scalar(value, origin: id))
+                if let anchor = event.anchor { anchors[anchor] = (node, false) }
+                try add(node, at: event.start, end: event.end)
+            }
+        }
+    }
+
+    /// The offset of the `-` that starts a block-sequence item at `start`, if there is one.
+    private func dashOffset(before start: Int, in frame: Frame?) -> Int? {
+        guard let frame, !frame.isMapping, !frame.flow else { return nil }
+        var i = start
+        while i > 0 {
+            let c = source[i - 1]
+            if c == 0x20 || c == 0x09 { i -= 1; continue }
+            return c == UInt8(ascii: "-") ? i - 1 : nil
+        }
+        return nil
+    }
+
+    private func expandAlias(_ node: Node, alias: Range<Int>, line: Int, column: Int, layout: inout YAMLLayout, flow: Bool, dash: Int?) -> Node {
+        func copy(_ node: Node) -> Node {
+            switch node {
+            case .scalar(var s):
+                let id = layout.scalars.count
+                layout.scalars.append(.init(span: alias, header: nil, style: .plain, flow: flow, blockIndent: layout.indentUnit,
+                                            droppableTag: nil, dash: dash, alias: alias, line: line, column: column, value: s.value))
+                s.origin = id
+                return .scalar(s)
+            case .mapping(let entries):
+                return .mapping(entries.map { entry in
+                    switch entry {
+                    case .pair(let k, let v): return .pair(key: k, value: copy(v))
+                    case .comment(var c): c.origin = nil; return .comment(c)
+                    }
+                })
+            case .sequence(let items): return .sequence(items.map(copy))
+            case .comment(var c): c.origin = nil; return .comment(c)
+            }
+        }
+        return copy(node)
+    }
+
+    /// The typed value of a scalar event (Format.md §4.2: sops's YAML typing).
+    private func typedValue(_ event: YAMLEvent) -> ScalarValue {
+        let text = String(decoding: event.value, as: UTF8.self)
+        if let tag = event.tag, tag != "!" {
+            switch tag {
+            case "tag:yaml.org,2002:str": return .string(text)
+            case "tag:yaml.org,2002:binary":
+                let cleaned = text.filter { !$0.isWhitespace }
+                guard let data = Data(base64Encoded: cleaned) else { return .string(text) }
+                let bytes = [UInt8](data)
+                if let s = String(validating: bytes, as: UTF8.self) { return .string(s) }
+                return .bytes(bytes)
+            case "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                 "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp":
+                return YAMLScalarResolver.resolvePlain(text)
+            default: return .string(text)
+            }
+        }
+        if event.style == YAML_PLAIN_SCALAR_STYLE && event.tag == nil { return YAMLScalarResolver.resolvePlain(text) }
+        return .string(text)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Resolves plain YAML scalars to typed values the way sops's YAML library (yaml.v3) does:
+/// the YAML 1.2 core schema plus unquoted timestamps (Format.md §4.2). `yes`/`no`/`on`/`off` stay
+/// strings.
+enum YAMLScalarResolver {
+    static func resolvePlain(_ text: String) -> ScalarValue {
+        if text.isEmpty { return .null }
+        let bytes = Array(text.utf8)
+        switch text {
+        case "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .float(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .float(-.infinity)
+        case ".nan", ".NaN", ".NAN": return .float(.nan)
+        default: break
+        }
+        let first = bytes[0]
+        let numericStart = (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+        if numericStart {
+            if let int = parseInt(bytes) { return .int(int) }
+            if isFloat(bytes), let value = Double(text.replacingOccurrences(of: "_", with: "")) { return .float(value) }
+            if let time = parseTimestamp(text) { return .time(time) }
+        }
+        return .string(text)
+    }
+
+    /// Integers: decimal, `0x`, `0o`, `0b`, with an optional sign. Values beyond Int64 are not
+    /// integers here (sops refuses them; ksecret keeps them as strings).
+    static func parseInt(_ bytes: [UInt8]) -> Int64? {
+        var i = 0
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") { negative = bytes[0] == UInt8(ascii: "-"); i = 1 }
+        guard i < bytes.count else { return nil }
+        var radix: Int64 = 10
+        if bytes.count - i > 2, bytes[i] == UInt8(ascii: "0") {
+            switch bytes[i + 1] {
+            case UInt8(ascii: "x"): radix = 16; i += 2
+            case UInt8(ascii: "o"): radix = 8; i += 2
+            case UInt8(ascii: "b"): radix = 2; i += 2
+            default: break
+            }
+        }
+        guard i < bytes.count else { return nil }
+        var value: Int64 = 0
+        for b in bytes[i...] {
+            let digit: Int64
+            switch b {
+            case 0x30...0x39: digit = Int64(b - 0x30)
+            case 0x61...0x66: digit = Int64(b - 0x61 + 10)
+            case 0x41...0x46: digit = Int64(b - 0x41 + 10)
+            default: return nil
+            }
+            guard digit < radix else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: radix)
+            let (s, o2) = negative ? m.subtractingReportingOverflow(digit) : m.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = s
+        }
+        return value
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    static func isFloat(_ bytes: [UInt8]) -> Bool {
+        var i = 0
+        if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+        var digits = 0
+        while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1; digits += 1 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1; digits += 1 }
+        }
+        guard digits > 0 else { return false }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+            var exp = 0
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1; exp += 1 }
+            guard exp > 0 else { return false }
+        }
+        return i == bytes.count
+    }
+
+    /// yaml.v3's timestamp forms: `2006-1-2`, `2006-1-2T15:4:5.999999999Z07:00` (also `t` and a
+    /// space instead of `T`). Returns the RFC 3339 text sops encrypts (nanoseconds trimmed, `Z` for UTC).
+    static func parseTimestamp(_ text: String) -> String? {
+        let pattern = #"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?[ \t]*(Z|[-+][0-9]{1,2}(?::?[0-9]{2})?)?)?$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
+        let ns = text as NSString
+        guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
+        func group(_ i: Int) -> String? {
+            let r = m.range(at: i)
+            return r.location == NSNotFound ? nil : ns.substring(with: r)
+        }
+        guard let y = Int(group(1)!), let mo = Int(group(2)!), let d = Int(group(3)!), (1...12).contains(mo), (1...31).contains(d) else { return nil }
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let date = String(format: "%04d-%@-%@", y, two(mo), two(d))
+        guard let hh = group(4).flatMap(Int.init), let mm = group(5).flatMap(Int.init), let ss = group(6).flatMap(Int.init) else {
+            return date + "T00:00:00Z"
+        }
+        guard hh < 24, mm < 60, ss < 61 else { return nil }
+        var result = "\(date)T\(two(hh)):\(two(mm)):\(two(ss))"
+        if var fraction = group(7) {
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            if fraction.count > 9 { fraction = String(fraction.prefix(9)) }
+            if !fraction.isEmpty { result += "." + fraction }
+        }
+        switch group(8) {
+        case nil, "Z": result += "Z"
+        case let zone?:
+            var digits = zone.dropFirst().replacingOccurrences(of: ":", with: "")
+            if digits.count <= 2 { digits += "00" }
+            if digits.count == 3 { digits = "0" + digits }
+            let h = digits.prefix(2), mi = digits.suffix(2)
+            if h == "00" && mi == "00" { result += "Z" } else { result += "\(zone.first!)\(h):\(mi)" }
+        }
+        return result
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+
+/// How a scalar was spelled in the source, which is how ksecret writes it back (Format.md §4.3).
+enum YAMLScalarStyle: Sendable, Equatable {
+    /// Plain, chosen by yaml.v3's rules when re-rendering (sops-written files carry this).
+    case plain
+    /// Plain in the author's file where yaml.v3 would have quoted it (`yes`, a value inside a flow
+    /// collection): the encrypted file carries it as a double-quoted scalar starting with `\x45`,
+    /// a spelling of `E` that every YAML reader decodes the same way, so sops reads it unchanged.
+    case forcedPlain
+    case singleQuoted
+    case doubleQuoted
+    /// A block scalar; `header` is its indicator text as written (`|`, `>-`, `|2+`).
+    case literal(header: String)
+    case folded(header: String)
+
+    var isBlock: Bool {
+        switch self { case .literal, .folded: return true; default: return false }
+    }
+}
+
+/// Turns typed values into YAML scalar text, yaml.v3-compatible where sops's output is the reference.
+enum YAMLScalarRenderer {
+    struct Context {
+        /// Inside a flow collection (`[a, b]`, `{a: b}`): plain scalars may not hold `,[]{}`.
+        var flow = false
+        /// The indentation (spaces) of a block scalar's content lines.
+        var blockIndent = 2
+        var lineBreak = "\n"
+    }
+
+    /// The text for `value` in `style`, or in the style yaml.v3 would pick when `style` cannot carry
+    /// the value. Returns the text and, for block scalars, the header that was used.
+    static func render(_ value: ScalarValue, style: YAMLScalarStyle, context: Context) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .float(let f):
+            if f.isNaN { return ".nan" }
+            if f.isInfinite { return f < 0 ? "-.inf" : ".inf" }
+            return GoFloat.formatG(f)
+        case .time(let t): return t
+        case .bytes(let b):
+            if let s = String(validating: b, as: UTF8.self) { return renderString(s, style: style, context: context) }
+            return "!!binary " + Data(b).base64EncodedString()
+        case .string(let s): return renderString(s, style: style, context: context)
+        }
+    }
+
+    static func renderString(_ s: String, style: YAMLScalarStyle, context: Context) -> String {
+        switch style {
+        case .forcedPlain:
+            if plainAllowed(s, flow: context.flow), YAMLScalarResolver.resolvePlain(s) == .string(s) { return s }
+        case .singleQuoted:
+            if singleAllowed(s) { return singleQuoted(s) }
+        case .doubleQuoted:
+            return doubleQuoted(s)
+        case .literal(let header):
+            if !context.flow, let text = literal(s, header: header, context: context) { return text }
+        case .folded(let header):
+            if !context.flow, let text = folded(s, header: header, context: context) { return text }
+        case .plain:
+            break
+        }
+        return auto(s, context: context)
+    }
+
+    /// yaml.v3's choice: plain when it reads back as the same string and is not a YAML 1.1 special
+    /// (`yes`, `on`, `1:20`); a literal block for multi-line text; else single or double quotes.
+    static func auto(_ s: String, context: Context) -> String {
+        if s.contains("\n") {
+            if !context.flow, let text = literal(s, header: nil, context: context) { return text }
+            return doubleQuoted(s)
+        }
+        if isYAML11Special(s) || YAMLScalarResolver.resolvePlain(s) != .string(s) { return doubleQuoted(s) }
+        if plainAllowed(s, flow: context.flow) { return s }
+        if singleAllowed(s) { return singleQuoted(s) }
+        return doubleQuoted(s)
+    }
+
+    static func isYAML11Special(_ s: String) -> Bool {
+        switch s {
+        case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF": return true
+        default: break
+        }
+        // Base-60 numbers (YAML 1.1): [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?
+        var bytes = Array(s.utf8)[...]
+        if let f = bytes.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        guard let f = bytes.first, f >= 0x30, f <= 0x39, bytes.contains(UInt8(ascii: ":")) else { return false }
+        let parts = bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") }) else { return false }
+        for (n, part) in parts.dropFirst().enumerated() {
+            var p = part
+            if n == parts.count - 2, let dot = p.firstIndex(of: UInt8(ascii: ".")) {
+                guard p[(dot + 1)...].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") }) else { return false }
+                p = p[..<dot]
+            }
+            guard (1...2).contains(p.count), p.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+            if p.count == 2, p.first! > UInt8(ascii: "5") { return false }
+        }
+        return true
+    }
+
+    /// libyaml's test for plain style (emitter.c, yaml_emitter_analyze_scalar), reduced to one line.
+    static func plainAllowed(_ s: String, flow: Bool) -> Bool {
+        let b = Array(s.utf8)
+        guard let first = b.first else { return false }
+        if s.hasPrefix("---") || s.hasPrefix("...") { return false }
+        if first == 0x20 || b.last == 0x20 { return false }
+        let alwaysIndicators: Set<UInt8> = Set("#,[]{}&*!|>'\"%@`".utf8)
+        if alwaysIndicators.contains(first) {
+            if !(first == UInt8(ascii: ",") || first == UInt8(ascii: "[") || first == UInt8(ascii: "]") || first == UInt8(ascii: "{") || first == UInt8(ascii: "}")) || flow { return false }
+            return false
+        }
+        if first == UInt8(ascii: "-") || first == UInt8(ascii: "?") || first == UInt8(ascii: ":") {
+            if b.count == 1 || b[1] == 0x20 { return false }
+            if flow, "[]{},".utf8.contains(b[1]) { return false }
+        }
+        for (i, c) in b.enumerated() {
+            if c < 0x20 || c == 0x7F { return false }             // control characters, tab
+            if c == 0xC2, i + 1 < b.count, b[i + 1] == 0x85 || b[i + 1] == 0xA0 { return false }   // NEL, NBSP
+            if c == 0xE2, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0xA8 || b[i + 2] == 0xA9 { return false } // LS, PS
+            if c == 0xEF, i + 2 < b.count, b[i + 1] == 0xBB, b[i + 2] == 0xBF { return false } // BOM
+            if flow, c == UInt8(ascii: ",") || c == UInt8(ascii: "[") || c == UInt8(ascii: "]") || c == UInt8(ascii: "{") || c == UInt8(ascii: "}") { return false }
+            if c == UInt8(ascii: ":") {
+                if i + 1 == b.count || b[i + 1] == 0x20 { return false }
+                if flow, "[]{},".utf8.contains(b[i + 1]) { return false }
+            }
+            if c == UInt8(ascii: "#"), i > 0, b[i - 1] == 0x20 { return false }
+        }
+        return true
+    }
+
+    static func singleAllowed(_ s: String) -> Bool {
+        for c in s.utf8 where c < 0x20 || c == 0x7F { return false }
+        return true
+    }
+
+    static func singleQuoted(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// Double-quoted with libyaml's escapes; printable Unicode is written as is.
+    static func doubleQuoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar.value {
+            case 0x00: out += "\\0"
+            case 0x07: out += "\\a"
+            case 0x08: out += "\\b"
+            case 0x09: out += "\\t"
+            case 0x0A: out += "\\n"
+            case 0x0B: out += "\\v"
+            case 0x0C: out += "\\f"
+            case 0x0D: out += "\\r"
+            case 0x1B: out += "\\e"
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x85: out += "\\N"
+            case 0xA0: out += "\\_"
+            case 0x2028: out += "\\L"
+            case 0x2029: out += "\\P"
+            case 0xFEFF: out += "\\uFEFF"
+            case 0x01...0x1F, 0x7F...0x9F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Chomping of a value: "-" (no final break), "" (exactly one), "+" (more than one).
+    static func chomping(for s: String) -> String {
+        if !s.hasSuffix("\n") { return "-" }
+        if s.hasSuffix("\n\n") || s == "\n" { return "+" }
+        return ""
+    }
+
+    /// A literal block (`|`) for `s`, keeping `header`'s explicit indentation indicator when the
+    /// chomping still fits; nil when a literal cannot carry the value (trailing spaces on a line,
+    /// control characters), as libyaml decides.
+    static func literal(_ s: String, header: String?, context: Context) -> String? {
+        guard blockAllowed(s), !s.isEmpty else { return nil }
+        let head = blockHeader(indicator: "|", original: header, value: s, context: context)
+        let indent = String(repeating: " ", count: context.blockIndent)
+        var body = s
+        if body.hasSuffix("\n") { body.removeLast() }
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        var out = head
+        for line in lines {
+            out += context.lineBreak
+            if !line.isEmpty { out += indent + line }
+        }
+        return out
+    }
+
+    /// A folded block (`>`) for `s`. Line breaks of the value become blank lines (folding never
+    /// joins lines here), so the value reads back exactly; where the author had folded long lines,
+    /// ksecret writes one line per paragraph instead (Format.md §4.3).
+    static func folded(_ s: String, header: String?, context: Context) -> String? {
+        guard blockAllowed(s), !s.isEmpty else { return nil }
+        let head = blockHeader(indicator: ">", original: header, value: s, context: context)
+        let indent = String(repeating: " ", count: context.blockIndent)
+        var body = s
+        while body.hasSuffix("\n") { body.removeLast() }
+        let trailing = s.count - body.count
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        var out = head
+        var previousMoreIndented = true
+        for (i, line) in lines.enumerated() {
+            let moreIndented = line.hasPrefix(" ") || line.hasPrefix("\t")
+            if i > 0 && !line.isEmpty && !previousMoreIndented && !moreIndented {
+                out += context.lineBreak   // a blank line stands for the value's line break
+            }
+            out += context.lineBreak
+            if !line.isEmpty { out += indent + line; previousMoreIndented = moreIndented }
+        }
+        if trailing > 1 {
+            for _ in 1..<trailing { out += context.lineBreak }
+        }
+        return out
+    }
+
+    private static func blockAllowed(_ s: String) -> Bool {
+        for c in s.utf8 where (c < 0x20 && c != 0x0A) || c == 0x7F { return false }
+        for line in s.split(separator: "\n", omittingEmptySubsequences: false) where line.hasSuffix(" ") { return false }
+        if s.hasPrefix(" ") || s.hasPrefix("\n") { return false }
+        return true
+    }
+
+    private static func blockHeader(indicator: Character, original: String?, value: String, context: Context) -> String {
+        let chomp = chomping(for: value)
+        if let original {
+            let originalChomp = original.contains("-") ? "-" : original.contains("+") ? "+" : ""
+            if originalChomp == chomp { return original }
+            let digits = original.filter(\.isNumber)
+            return String(indicator) + digits + chomp
+        }
+        return String(indicator) + chomp
+    }
+}
