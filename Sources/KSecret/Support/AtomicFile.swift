@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// File reads and crash-safe writes.
+///
+/// Policy: an in-place write never leaves a half-written file. The new bytes go to a temp file in
+/// the same directory (so the rename stays on one file system), created 0600 and then given the
+/// original file's mode, are fsynced, and replace the original with `rename(2)`; the directory is
+/// fsynced after. Any failure removes the temp file and leaves the original untouched.
+public enum AtomicFile {
+    public static func read(_ path: String) throws -> [UInt8] {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw KSecretError(.noFileSpecified, "cannot open \(path): \(String(cString: strerror(errno)))",
+                               location: SourceLocation(file: path))
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw KSecretError(.noFileSpecified, "\(path) is a directory", location: SourceLocation(file: path))
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw KSecretError(.couldNotReadInputFile, "cannot read \(path): permission denied", location: SourceLocation(file: path))
+        }
+        defer { try? handle.close() }
+        do {
+            return [UInt8](try handle.readToEnd() ?? Data())
+        } catch {
+            throw KSecretError(.couldNotReadInputFile, "cannot read \(path)", location: SourceLocation(file: path), cause: error)
+        }
+    }
+
+    /// Replaces `path` with `bytes` atomically, keeping its mode (or `mode` for a new file).
+    public static func write(_ bytes: [UInt8], to path: String, mode newFileMode: mode_t = 0o600) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var st = stat()
+        let mode: mode_t = stat(path, &st) == 0 ? st.st_mode & 0o7777 : newFileMode
+        var template = Array((directory + "/." + url.lastPathComponent + ".ksecret-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw KSecretError(.couldNotWriteOutputFile, "cannot create a temporary file next to \(path): \(String(cString: strerror(errno)))",
+                               hints: ["the directory must be writable; the original file was not changed"], location: SourceLocation(file: path))
+        }
+        let tempPath = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+        var committed = false
+        defer {
+            if !committed { unlink(tempPath) }
+        }
+        func fail(_ what: String) -> KSecretError {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            return KSecretError(.couldNotWriteOutputFile, "cannot write \(path): \(what): \(reason)",
+                                hints: ["the original file was not changed"], location: SourceLocation(file: path))
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 { if errno == EINTR { continue }; throw fail("write failed") }
+            offset += n
+        }
+        guard fchmod(fd, mode) == 0 else { throw fail("chmod failed") }
+        guard fsync(fd) == 0 else { throw fail("fsync failed") }
+        guard close(fd) == 0 else {
+            throw KSecretError(.couldNotWriteOutputFile, "cannot write \(path): close failed", location: SourceLocation(file: path))
+        }
+        guard rename(tempPath, path) == 0 else {
+            throw KSecretError(.couldNotWriteOutputFile, "cannot replace \(path): \(String(cString: strerror(errno)))",
+                               hints: ["the original file was not changed"], location: SourceLocation(file: path))
+        }
+        committed = true
+        let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// What the outside world gives an operation: environment variables, the working directory, the
+/// clock and randomness. Commands pass it in instead of reading globals, so tests can pin each.
+public struct KSecretEnvironment: Sendable {
+    public var variables: [String: String]
+    public var currentDirectory: String
+    public var now: @Sendable () -> Date
+    public var random: @Sendable (Int) -> [UInt8]
+
+    public init(variables: [String: String] = ProcessInfo.processInfo.environment,
+                currentDirectory: String = FileManager.default.currentDirectoryPath,
+                now: @escaping @Sendable () -> Date = { Date() },
+                random: @escaping @Sendable (Int) -> [UInt8] = { SecureRandomBytes.get($0) }) {
+        self.variables = variables
+        self.currentDirectory = currentDirectory
+        self.now = now
+        self.random = random
+    }
+
+    public subscript(name: String) -> String? {
+        guard let value = variables[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    public var homeDirectory: String { self["HOME"] ?? NSHomeDirectory() }
+
+    /// RFC 3339, UTC, second precision: the form of `lastmodified` and `created_at`.
+    public func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: now())
+    }
+}
