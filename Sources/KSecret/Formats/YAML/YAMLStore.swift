@@ -42,7 +42,10 @@ public struct YAMLStore: Store {
 
     static func sameShape(_ a: Node, _ b: Node) -> Bool {
         switch (a, b) {
-        case (.scalar, .scalar), (.comment, .comment), (.scalar, .comment), (.comment, .scalar): return true
+        // A leaf without an origin was not read from this file: it has no place to be patched into.
+        case (.scalar(let s), .scalar): return s.origin != nil
+        case (.comment(let c), .comment), (.comment(let c), .scalar): return c.origin != nil
+        case (.scalar(let s), .comment): return s.origin != nil
         case (.mapping(let x), .mapping(let y)):
             guard x.count == y.count else { return false }
             for (p, q) in zip(x, y) {

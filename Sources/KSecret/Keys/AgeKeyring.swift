@@ -1,0 +1,148 @@
+import Foundation
+import KSecretAge
+
+/// age identities from every place sops looks (Format.md §8), loaded once and on first use:
+/// `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, and the default key file
+/// `$XDG_CONFIG_HOME/sops/age/keys.txt` (else `~/.config/sops/age/keys.txt`).
+final class AgeKeyring {
+    private let environment: KSecretEnvironment
+    private var loaded: [any AgeIdentity]?
+    private var searched: [String] = []
+
+    init(environment: KSecretEnvironment) {
+        self.environment = environment
+    }
+
+    /// The armored age file of `secret` for one recipient, as sops stores it in `enc`.
+    static func wrap(_ secret: [UInt8], to recipient: String) throws -> String {
+        let parsed: any AgeRecipient
+        do { parsed = try AgeRecipients.parse(recipient) } catch {
+            throw KSecretError(.generic, "invalid age recipient \(recipient)", hints: ["an X25519 recipient starts with age1"], cause: error)
+        }
+        do {
+            let armored = try Age.encrypt(secret, to: [parsed], armor: true)
+            return String(decoding: armored, as: UTF8.self)
+        } catch {
+            throw KSecretError(.generic, "cannot encrypt the data key to \(recipient)", cause: error)
+        }
+    }
+
+    /// The secret in `enc`, or nil when no identity at hand matches it.
+    func unwrap(_ enc: String) throws -> [UInt8]? {
+        let identities = try self.identities()
+        guard !identities.isEmpty else { return nil }
+        do {
+            return try Age.decrypt(Array(enc.utf8), identities: identities)
+        } catch let error as AgeError {
+            if case .noMatch = error { return nil }
+            throw KSecretError(.couldNotRetrieveKey, "the age-encrypted data key is damaged", cause: error)
+        }
+    }
+
+    func searchedHint() -> [String] {
+        if searched.isEmpty { return ["no age identities were found: set SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or SOPS_AGE_KEY_CMD"] }
+        return ["looked for age identities in: " + searched.joined(separator: ", ")]
+    }
+
+    private func identities() throws -> [any AgeIdentity] {
+        if let loaded { return loaded }
+        var result: [any AgeIdentity] = []
+        if let text = environment["SOPS_AGE_KEY"] {
+            searched.append("SOPS_AGE_KEY")
+            result += try parse(text, source: "SOPS_AGE_KEY")
+        }
+        if let file = environment["SOPS_AGE_KEY_FILE"] {
+            searched.append(file)
+            result += try parse(try readKeyFile(file), source: file)
+        }
+        if let command = environment["SOPS_AGE_KEY_CMD"] {
+            searched.append("SOPS_AGE_KEY_CMD")
+            result += try parse(try run(command), source: "SOPS_AGE_KEY_CMD")
+        }
+        let configHome = environment["XDG_CONFIG_HOME"] ?? (environment.homeDirectory + "/.config")
+        let defaultFile = configHome + "/sops/age/keys.txt"
+        searched.append(defaultFile)
+        if FileManager.default.fileExists(atPath: defaultFile) {
+            result += try parse(try readKeyFile(defaultFile), source: defaultFile)
+        }
+        loaded = result
+        return result
+    }
+
+    private func readKeyFile(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KSecretError(.couldNotRetrieveKey, "cannot read the age key file \(path)", location: SourceLocation(file: path))
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func parse(_ text: String, source: String) throws -> [any AgeIdentity] {
+        do { return try AgeIdentities.parseFile(text) } catch {
+            throw KSecretError(.couldNotRetrieveKey, "cannot read age identities from \(source)",
+                               hints: ["an identity line starts with AGE-SECRET-KEY-1; comments start with #"], cause: error)
+        }
+    }
+
+    /// Runs `SOPS_AGE_KEY_CMD` without a shell (split like a shell would) and returns its output.
+    private func run(_ command: String) throws -> String {
+        let argv = ShellWordSplitter.split(command)
+        guard !argv.isEmpty else { throw KSecretError(.couldNotRetrieveKey, "SOPS_AGE_KEY_CMD is empty") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch {
+            throw KSecretError(.couldNotRetrieveKey, "cannot run SOPS_AGE_KEY_CMD (\(argv[0]))", cause: error)
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw KSecretError(.couldNotRetrieveKey, "SOPS_AGE_KEY_CMD (\(argv[0])) exited with status \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: keygen
+
+    /// A new identity file in age-keygen's layout, and its recipient.
+    static func generateIdentityFile(now: String) -> (text: String, recipient: String) {
+        let (identity, recipient) = AgeKeyGen.generate()
+        return ("# created: \(now)\n# public key: \(recipient)\n\(identity)\n", recipient)
+    }
+
+    /// The recipients of every identity in an identity file (`keygen -y`).
+    static func recipients(ofIdentityFile text: String, path: String) throws -> [String] {
+        do { return try AgeIdentities.parseFile(text).map { try $0.recipientString() } } catch {
+            throw KSecretError(.couldNotReadInputFile, "cannot read age identities from \(path)", cause: error)
+        }
+    }
+}
+
+/// Splits a command line into words like a POSIX shell (spaces, quotes, backslash), without running one.
+public enum ShellWordSplitter {
+    public static func split(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for c in text {
+            if escaped { current.append(c); escaped = false; inWord = true; continue }
+            if c == "\\" && quote != "'" { escaped = true; continue }
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+                continue
+            }
+            if c == "'" || c == "\"" { quote = c; inWord = true; continue }
+            if c == " " || c == "\t" || c == "\n" {
+                if inWord { words.append(current); current = ""; inWord = false }
+                continue
+            }
+            current.append(c)
+            inWord = true
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import KSecret
+
+struct Encrypt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Encrypt a plain file's values.",
+        discussion: """
+        Example:
+          ksecret encrypt --age age1... secrets.yaml > secrets.enc.yaml
+          ksecret encrypt -i charts/app/secrets.yaml      # keys from the matching .sops.yaml rule
+        """)
+
+    @Argument(help: "The plain file (- for standard input, with --filename-override or --input-type).")
+    var file: String
+
+    @Flag(name: [.customShort("i"), .customLong("in-place")], help: "Write the result back to the file.")
+    var inPlace = false
+
+    @Option(name: .customLong("output"), help: "Write the result to this file instead of standard output.")
+    var output: String?
+
+    @Option(name: .customLong("filename-override"), help: "Use this path to pick the format and the creation rule.")
+    var filenameOverride: String?
+
+    @Option(name: .customLong("config"), help: "Path of the .sops.yaml to use.")
+    var config: String?
+
+    @OptionGroup var types: TypeOptions
+    @OptionGroup var keys: KeyOptions
+    @OptionGroup var selection: SelectionOptions
+
+    func run() throws {
+        try Diagnostics.run {
+            let environment = KSecretEnvironment()
+            try WriteTarget.check(inPlace: inPlace, output: output, file: file)
+            let path = filenameOverride ?? file
+            let input = try types.input(for: path)
+            let outputFormat = try types.output(for: path, input: input)
+            let configFile = try ConfigLocator.load(explicit: config, environment: environment)
+            let rule = configFile?.rule(for: path)
+            let plan = try KeyResolution.plan(cli: keys.plan(environment: environment), rule: rule, config: configFile, path: path)
+            let selected = try selection.given() ?? rule?.selection
+            let options = EncryptOptions(
+                path: path, inputFormat: input, outputFormat: outputFormat, keys: plan,
+                selection: try selected.map { try SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
+                macOnlyEncrypted: selection.macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
+                storeOptions: configFile?.storeOptions ?? StoreOptions())
+            let bytes = try Input.read(file)
+            let result = try SecretsEngine(environment: environment).encrypt(bytes, options: options)
+            try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
+        }
+    }
+}
+
+/// Where a command's result goes: the file itself (`-i`), `--output`, or standard output.
+enum WriteTarget {
+    static func check(inPlace: Bool, output: String?, file: String) throws {
+        if inPlace && output != nil {
+            throw KSecretError(.conflictingParameters, "--in-place and --output cannot be used together")
+        }
+        if inPlace && file == "-" {
+            throw KSecretError(.conflictingParameters, "--in-place needs a file, not standard input")
+        }
+    }
+
+    static func write(_ bytes: [UInt8], inPlace: Bool, output: String?, file: String) throws {
+        if inPlace { try AtomicFile.write(bytes, to: file) }
+        else if let output { try AtomicFile.write(bytes, to: output) }
+        else { Output.write(bytes) }
+    }
+}
+
+/// Which keys a new file is encrypted to: the command line wins, then the matching creation rule.
+enum KeyResolution {
+    static func plan(cli: KeyPlan?, rule: CreationRule?, config: SopsConfig?, path: String) throws -> KeyPlan {
+        if let cli { return cli }
+        if let rule {
+            let groups = rule.keyGroups.isEmpty ? [KeyGroupRule(age: rule.age, pgp: rule.pgp, hcVault: rule.hcVaultTransitURIs)] : rule.keyGroups
+            let plan = KeyPlan(groups: groups, shamirThreshold: rule.shamirThreshold)
+            if !plan.isEmpty { return plan }
+            throw KSecretError(.generic, "the creation rule matching \(path) names no keys",
+                               hints: ["add age: or pgp: to the rule in \(config?.path ?? ".sops.yaml")"],
+                               location: SourceLocation(file: config?.path, line: rule.line))
+        }
+        if let config, !config.rules.isEmpty {
+            throw KSecretError(.generic, "no creation rule in \(config.path) matches \(path)",
+                               hints: ["rules are tried in order and path_regex searches the path relative to the config's directory",
+                                       "or pass keys on the command line with --age"])
+        }
+        throw KSecretError(.generic, "no keys to encrypt to: no .sops.yaml with creation rules was found and none were given",
+                           hints: ["pass --age age1... or set SOPS_AGE_RECIPIENTS, or add a .sops.yaml with creation_rules"])
+    }
+}
