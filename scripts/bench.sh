@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # the check_* functions are called indirectly
 # Benchmark: ksecret (release build) against the real sops 3.11.0 on the same files and key.
 #
 # Inputs come from scripts/gen_bench_yaml.py (seeded): a 20,000-leaf YAML and a 30-line secrets
@@ -78,8 +79,8 @@ PY
 
 # rss_median CMD...: median peak resident set size in KiB over 3 runs.
 rss_median() {
-    local i
-    for i in 1 2 3; do
+    local _
+    for _ in 1 2 3; do
         /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
         cat "$work/rss"
     done | sort -n | sed -n 2p
@@ -132,18 +133,19 @@ bench_case() {
 
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.3f}")' "$1" "$2"; }
 within() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
-fmt_s() { [[ "$1" == - ]] && echo - || python3 -c 'import sys; print(f"{float(sys.argv[1]) * 1000:.1f} ms")' "$1"; }
-fmt_kb() { [[ "$1" == - ]] && echo - || python3 -c 'import sys; print(f"{int(sys.argv[1]) / 1024:.1f} MiB")' "$1"; }
+fmt_s() { python3 -c 'import sys; v = sys.argv[1]; print("-" if v == "-" else f"{float(v) * 1000:.1f} ms")' "$1"; }
+fmt_kb() { python3 -c 'import sys; v = sys.argv[1]; print("-" if v == "-" else f"{int(v) / 1024:.1f} MiB")' "$1"; }
 
 # Output checks: a decryption must equal what sops decrypts; an encryption must decrypt, with the
 # real sops, to the original plaintext (compared after sops's own formatting of it).
+# They are called by name from bench_case (hence the SC2317 exception at the top).
 sops_decrypt_to() { "$SOPS" decrypt "$1" >"$2"; }
 sops_decrypt_to "$work/big.enc.yaml" "$work/big.sops.yaml"
 sops_decrypt_to "$work/small.enc.yaml" "$work/small.sops.yaml"
 check_big_decrypt() { cmp -s "$1" "$work/big.sops.yaml"; }
 check_small_decrypt() { cmp -s "$1" "$work/small.sops.yaml"; }
 check_big_encrypt() {
-    cp "$1" "$work/big.ks.enc.yaml"
+    cp "$1" "$work/big.ks.enc.yaml" # sops picks the format from the file name
     "$SOPS" decrypt "$work/big.ks.enc.yaml" 2>/dev/null | cmp -s - "$work/big.sops.yaml"
 }
 
