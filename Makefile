@@ -48,7 +48,7 @@ deps:
 	$(SUDO) apt-get update -qq; \
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"
 
-peers:
+peers: deps
 	@scripts/install-peers.sh $(if $(PEERS),--only $(PEERS))
 
 build: deps
