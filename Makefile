@@ -1,0 +1,78 @@
+# ksecret: build, test against the real peers, demo, benchmark, install.
+#
+#   make deps           Debian packages the build and the tests need (apt-get; a no-op when all present)
+#   make peers          real sops, helm 3/4, helmfile, kubectl, OpenBao, kubernetes-validate into .tools/
+#   make build          debug build            make build-release   release build
+#   make test           deps + peers, builds the tests once, runs them with .tools/bin first on PATH
+#   make demo           encrypt and decrypt keys-example/demo-secrets.yaml with the debug build
+#   make bench          ksecret against sops on big and small files (release build)
+#   make install        .build/release/ksecret into $(PREFIX)/bin
+#   make clean          removes .build/ (make distclean also removes .tools/)
+#
+# CI runs `.ci/run`, which is `make test` on a clean clone.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+PREFIX ?= /usr/local
+SWIFT ?= swift
+TOOLS := $(CURDIR)/.tools
+# Peers to install: all by default; e.g. `make test PEERS=sops,age` for a quicker first run.
+PEERS ?=
+# The project's shared/ folder (fixtures, vectors, spec) sits beside the clone in CI and in worktrees.
+KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
+
+# Debian packages: C libraries (via pkg-config) for the build; age, gnupg, strace for the tests;
+# hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
+DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config \
+	age gnupg strace hyperfine time unzip
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+export KSECRET_TOOLS := $(TOOLS)
+export PATH := $(TOOLS)/bin:$(PATH)
+ifneq ($(KSECRET_SHARED_DIR),)
+export KSECRET_SHARED_DIR
+endif
+
+.PHONY: deps peers build build-release test demo bench install clean distclean
+
+deps:
+	@missing=(); \
+	for p in $(DEPS_PACKAGES); do \
+		dpkg-query -W -f='$${db:Status-Status}' "$$p" 2>/dev/null | grep -qx installed || missing+=("$$p"); \
+	done; \
+	if (( $${#missing[@]} == 0 )); then echo "deps: all $(words $(DEPS_PACKAGES)) packages present"; exit 0; fi; \
+	echo "deps: installing $${missing[*]}"; \
+	$(SUDO) apt-get update -qq; \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"
+
+peers: deps
+	@scripts/install-peers.sh $(if $(PEERS),--only $(PEERS))
+
+build: deps
+	$(SWIFT) build -c debug
+
+build-release: deps
+	$(SWIFT) build -c release
+
+test: deps peers
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	scripts/demo.sh
+
+bench: deps peers build-release
+	scripts/bench.sh
+
+install: build-release
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 0755 .build/release/ksecret "$(DESTDIR)$(PREFIX)/bin/ksecret"
+
+clean:
+	rm -rf .build bench-out
+
+distclean: clean
+	rm -rf .tools

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317  # the check_* functions are called indirectly
+# Benchmark: ksecret (release build) against the real sops 3.11.0 on the same files and key.
+#
+# Inputs come from scripts/gen_bench_yaml.py (seeded): a 20,000-leaf YAML and a 30-line secrets
+# file, both encrypted by the real sops to a throwaway age key. Cases and targets (ksecret/sops):
+#   decrypt big     wall <= 0.10x, peak RSS <= 0.5x
+#   encrypt big     wall <= 0.10x
+#   decrypt small   wall <= 0.50x
+# Wall time is the median of BENCH_RUNS runs (hyperfine when installed, else a Python loop); peak
+# RSS is the median of 3 runs of /usr/bin/time. A case whose ksecret command fails, or whose
+# output sops does not agree with, is reported as such. Pass/fail is printed, never the exit code:
+# the script exits 0 once it could measure, and non-zero only when its own setup fails.
+# Results also go to bench-out/bench.txt.
+#
+# Environment: KSECRET (default .build/release/ksecret), SOPS (default .tools/bin/sops, else PATH),
+# BENCH_RUNS (default 10), BENCH_SEED (default 20260311), BENCH_TIMER (hyperfine or python).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+KSECRET="${KSECRET:-$ROOT/.build/release/ksecret}"
+SOPS="${SOPS:-$ROOT/.tools/bin/sops}"
+[[ -x "$SOPS" ]] || SOPS="$(command -v sops || true)"
+RUNS="${BENCH_RUNS:-10}"
+SEED="${BENCH_SEED:-20260311}"
+OUT="$ROOT/bench-out"
+
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+[[ -x "$KSECRET" ]] || die "$KSECRET is missing: run 'make build-release'"
+[[ -n "$SOPS" && -x "$SOPS" ]] || die "the real sops is missing: run 'make peers'"
+command -v age-keygen >/dev/null || die "age-keygen is missing: run 'make deps'"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing: run 'make deps' (Debian package time)"
+
+work="$(mktemp -d)"   # 0700: plaintext inputs and decrypted outputs stay private
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$OUT"
+
+python3 "$ROOT/scripts/gen_bench_yaml.py" "$work" --seed "$SEED"
+age-keygen -o "$work/key.txt" 2>/dev/null
+export SOPS_AGE_KEY_FILE="$work/key.txt"
+recipient="$(age-keygen -y "$work/key.txt")"
+for f in big small; do
+    "$SOPS" encrypt --age "$recipient" "$work/$f.yaml" >"$work/$f.enc.yaml"
+done
+
+timer="${BENCH_TIMER:-}"
+if [[ -z "$timer" ]]; then
+    if command -v hyperfine >/dev/null; then timer=hyperfine; else timer=python; fi
+fi
+echo "bench: sops $("$SOPS" --version --disable-version-check 2>/dev/null | head -n 1 | awk '{print $2}'), ksecret $KSECRET"
+echo "bench: $(wc -l <"$work/big.yaml") + $(wc -l <"$work/small.yaml") lines, $RUNS runs per command, wall time by $timer"
+
+# wall_median CMD...: median wall time in seconds over $RUNS runs (after one warm-up), output discarded.
+wall_median() {
+    if [[ "$timer" == hyperfine ]]; then
+        local cmd json="$work/hyperfine.json"
+        cmd="$(printf '%q ' "$@")"
+        if ! hyperfine --shell=none --warmup 1 --runs "$RUNS" --style none --export-json "$json" "$cmd" \
+            >/dev/null 2>"$work/hyperfine.err"; then
+            cat "$work/hyperfine.err" >&2
+            return 1
+        fi
+        python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$json"
+    else
+        python3 - "$RUNS" "$@" <<'PY'
+import statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
+PY
+    fi
+}
+
+# rss_median CMD...: median peak resident set size in KiB over 3 runs.
+rss_median() {
+    local _
+    for _ in 1 2 3; do
+        /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
+        cat "$work/rss"
+    done | sort -n | sed -n 2p
+}
+
+# Result rows, '|'-separated: case | sops wall | ksecret wall | ratio | target | sops RSS | ksecret RSS | ratio | target | result
+rows=()
+
+# bench_case NAME WALL_TARGET RSS_TARGET(or -) CHECK -- SOPS_ARGS... -- KSECRET_ARGS...
+# CHECK names a function that gets ksecret's output file and says whether it is right.
+bench_case() {
+    local name="$1" wall_target="$2" rss_target="$3" check="$4"
+    shift 4
+    local sops_args=() ks_args=()
+    shift # --
+    while [[ "$1" != -- ]]; do sops_args+=("$1"); shift; done
+    shift
+    ks_args=("$@")
+
+    echo "bench: $name" >&2
+    local wall_t="<= ${wall_target}x" rss_t="-"
+    [[ "$rss_target" == - ]] || rss_t="<= ${rss_target}x"
+    local s_wall s_rss="-" k_wall k_rss="-" w_ratio m_ratio="-" verdict=PASS err
+    s_wall="$(wall_median "$SOPS" "${sops_args[@]}")"
+    [[ "$rss_target" == - ]] || s_rss="$(rss_median "$SOPS" "${sops_args[@]}")"
+    local sops_cols sops_rss_col
+    sops_cols="$(fmt_s "$s_wall")"
+    sops_rss_col="$(fmt_kb "$s_rss")"
+
+    if ! "$KSECRET" "${ks_args[@]}" >"$work/ks.out" 2>"$work/ks.err"; then
+        err="$(head -n 1 "$work/ks.err" | cut -c1-70)"
+        rows+=("$name|$sops_cols|-|-|$wall_t|$sops_rss_col|-|-|$rss_t|ksecret failed: ${err:-non-zero exit}")
+        return
+    fi
+    if ! "$check" "$work/ks.out"; then
+        rows+=("$name|$sops_cols|-|-|$wall_t|$sops_rss_col|-|-|$rss_t|wrong output ($check)")
+        return
+    fi
+    k_wall="$(wall_median "$KSECRET" "${ks_args[@]}")"
+    w_ratio="$(ratio "$k_wall" "$s_wall")"
+    within "$w_ratio" "$wall_target" || verdict=FAIL
+    if [[ "$rss_target" != - ]]; then
+        k_rss="$(rss_median "$KSECRET" "${ks_args[@]}")"
+        m_ratio="$(ratio "$k_rss" "$s_rss")"
+        within "$m_ratio" "$rss_target" || verdict=FAIL
+        m_ratio="${m_ratio}x"
+    fi
+    rows+=("$name|$sops_cols|$(fmt_s "$k_wall")|${w_ratio}x|$wall_t|$sops_rss_col|$(fmt_kb "$k_rss")|$m_ratio|$rss_t|$verdict")
+}
+
+ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.3f}")' "$1" "$2"; }
+within() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
+fmt_s() { python3 -c 'import sys; v = sys.argv[1]; print("-" if v == "-" else f"{float(v) * 1000:.1f} ms")' "$1"; }
+fmt_kb() { python3 -c 'import sys; v = sys.argv[1]; print("-" if v == "-" else f"{int(v) / 1024:.1f} MiB")' "$1"; }
+
+# Output checks: a decryption must equal what sops decrypts; an encryption must decrypt, with the
+# real sops, to the original plaintext (compared after sops's own formatting of it).
+# They are called by name from bench_case (hence the SC2317 exception at the top).
+sops_decrypt_to() { "$SOPS" decrypt "$1" >"$2"; }
+sops_decrypt_to "$work/big.enc.yaml" "$work/big.sops.yaml"
+sops_decrypt_to "$work/small.enc.yaml" "$work/small.sops.yaml"
+check_big_decrypt() { cmp -s "$1" "$work/big.sops.yaml"; }
+check_small_decrypt() { cmp -s "$1" "$work/small.sops.yaml"; }
+check_big_encrypt() {
+    cp "$1" "$work/big.ks.enc.yaml" # sops picks the format from the file name
+    "$SOPS" decrypt "$work/big.ks.enc.yaml" 2>/dev/null | cmp -s - "$work/big.sops.yaml"
+}
+
+bench_case "decrypt big" 0.10 0.5 check_big_decrypt \
+    -- decrypt "$work/big.enc.yaml" -- decrypt "$work/big.enc.yaml"
+bench_case "encrypt big" 0.10 - check_big_encrypt \
+    -- encrypt --age "$recipient" "$work/big.yaml" -- encrypt --age "$recipient" "$work/big.yaml"
+bench_case "decrypt small" 0.50 - check_small_decrypt \
+    -- decrypt "$work/small.enc.yaml" -- decrypt "$work/small.enc.yaml"
+
+{
+    echo
+    printf '%s\n' "case|sops wall|ksecret wall|wall ratio|target|sops RSS|ksecret RSS|RSS ratio|target|result" \
+        "${rows[@]}" | python3 -c '
+import sys
+rows = [line.rstrip("\n").split("|") for line in sys.stdin]
+widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+for r in rows:
+    print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+'
+    echo
+    echo "ratio = ksecret / sops; wall = median of $RUNS runs, RSS = median of 3 runs (KiB from /usr/bin/time)"
+} | tee "$OUT/bench.txt"
+exit 0

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Demo: encrypt keys-example/demo-secrets.yaml with ksecret, show the ciphertext, decrypt it again,
+# and (when the real sops is in .tools/bin) show that sops decrypts ksecret's file to the same text.
+# Uses the sops-compatible CLI: `ksecret encrypt --age RECIPIENT FILE`, `ksecret decrypt FILE`.
+# The key is the throwaway one in keys-example/age.txt.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+KSECRET="${KSECRET:-$ROOT/.build/debug/ksecret}"
+PLAIN="keys-example/demo-secrets.yaml"
+export SOPS_AGE_KEY_FILE="$ROOT/keys-example/age.txt"
+export PATH="$ROOT/.tools/bin:$PATH"
+
+[[ -x "$KSECRET" ]] || { echo "demo: $KSECRET is missing: run 'make build'" >&2; exit 1; }
+recipient="$(sed -n 's/^# public key: //p' "$SOPS_AGE_KEY_FILE" | head -n 1)"
+
+work="$(mktemp -d)"          # 0700: the decrypted copies never sit anywhere readable by others
+trap 'rm -rf "$work"' EXIT
+cp "$PLAIN" "$work/secrets.yaml"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step "cat $PLAIN"
+cat "$PLAIN"
+
+step "ksecret encrypt --age $recipient $PLAIN"
+"$KSECRET" encrypt --age "$recipient" "$work/secrets.yaml" >"$work/secrets.enc.yaml"
+cat "$work/secrets.enc.yaml"
+
+step "ksecret decrypt secrets.enc.yaml"
+"$KSECRET" decrypt "$work/secrets.enc.yaml" | tee "$work/roundtrip.yaml"
+if cmp -s "$PLAIN" "$work/roundtrip.yaml"; then
+    echo "demo: ksecret round trip gives back the original bytes"
+else
+    echo "demo: ksecret round trip differs from the original:" >&2
+    diff -u "$PLAIN" "$work/roundtrip.yaml" >&2 || true
+    exit 1
+fi
+
+if command -v sops >/dev/null 2>&1; then
+    step "sops decrypt secrets.enc.yaml   # the real $(sops --version --disable-version-check 2>/dev/null | head -n 1)"
+    if sops decrypt "$work/secrets.enc.yaml" >"$work/by-sops.yaml" && cmp -s "$PLAIN" "$work/by-sops.yaml"; then
+        echo "demo: sops decrypts ksecret's file to the original bytes"
+    else
+        echo "demo: sops did not give back the original bytes" >&2
+        exit 1
+    fi
+fi
