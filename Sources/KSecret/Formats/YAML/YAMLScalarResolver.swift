@@ -84,9 +84,14 @@ enum YAMLScalarResolver {
 
     /// yaml.v3's timestamp forms: `2006-1-2`, `2006-1-2T15:4:5.999999999Z07:00` (also `t` and a
     /// space instead of `T`). Returns the RFC 3339 text sops encrypts (nanoseconds trimmed, `Z` for UTC).
+    nonisolated(unsafe) private static let timestamp = try! NSRegularExpression(
+        pattern: #"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?[ \t]*(Z|[-+][0-9]{1,2}(?::?[0-9]{2})?)?)?$"#)
+
     static func parseTimestamp(_ text: String) -> String? {
-        let pattern = #"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?[ \t]*(Z|[-+][0-9]{1,2}(?::?[0-9]{2})?)?)?$"#
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
+        // Cheap pre-check: four digits and a dash.
+        let b = Array(text.utf8.prefix(5))
+        guard b.count == 5, b[0...3].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), b[4] == UInt8(ascii: "-") else { return nil }
+        let regex = timestamp
         let ns = text as NSString
         guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
         func group(_ i: Int) -> String? {

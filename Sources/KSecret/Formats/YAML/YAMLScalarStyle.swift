@@ -27,6 +27,8 @@ enum YAMLScalarRenderer {
         /// The indentation (spaces) of a block scalar's content lines.
         var blockIndent = 2
         var lineBreak = "\n"
+        /// The scalar ends the input with no final line break (a clip block then has no final newline).
+        var atEndOfInput = false
     }
 
     /// The text for `value` in `style`, or in the style yaml.v3 would pick when `style` cannot carry
@@ -51,7 +53,7 @@ enum YAMLScalarRenderer {
     static func renderString(_ s: String, style: YAMLScalarStyle, context: Context) -> String {
         switch style {
         case .forcedPlain:
-            if plainAllowed(s, flow: context.flow), YAMLScalarResolver.resolvePlain(s) == .string(s) { return s }
+            if plainAllowed(s, flow: context.flow, allowTabs: true), YAMLScalarResolver.resolvePlain(s) == .string(s) { return s }
         case .singleQuoted:
             if singleAllowed(s) { return singleQuoted(s) }
         case .doubleQuoted:
@@ -102,14 +104,15 @@ enum YAMLScalarRenderer {
         return true
     }
 
+    private static let indicators: Set<UInt8> = Set("#,[]{}&*!|>'\"%@`".utf8)
+
     /// libyaml's test for plain style (emitter.c, yaml_emitter_analyze_scalar), reduced to one line.
-    static func plainAllowed(_ s: String, flow: Bool) -> Bool {
+    static func plainAllowed(_ s: String, flow: Bool, allowTabs: Bool = false) -> Bool {
         let b = Array(s.utf8)
         guard let first = b.first else { return false }
         if s.hasPrefix("---") || s.hasPrefix("...") { return false }
         if first == 0x20 || b.last == 0x20 { return false }
-        let alwaysIndicators: Set<UInt8> = Set("#,[]{}&*!|>'\"%@`".utf8)
-        if alwaysIndicators.contains(first) {
+        if indicators.contains(first) {
             if !(first == UInt8(ascii: ",") || first == UInt8(ascii: "[") || first == UInt8(ascii: "]") || first == UInt8(ascii: "{") || first == UInt8(ascii: "}")) || flow { return false }
             return false
         }
@@ -118,6 +121,7 @@ enum YAMLScalarRenderer {
             if flow, "[]{},".utf8.contains(b[1]) { return false }
         }
         for (i, c) in b.enumerated() {
+            if c == 0x09, allowTabs, i > 0, i < b.count - 1 { continue }   // a tab inside is readable plain
             if c < 0x20 || c == 0x7F { return false }             // control characters, tab
             if c == 0xC2, i + 1 < b.count, b[i + 1] == 0x85 || b[i + 1] == 0xA0 { return false }   // NEL, NBSP
             if c == 0xE2, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0xA8 || b[i + 2] == 0xA9 { return false } // LS, PS
@@ -182,7 +186,7 @@ enum YAMLScalarRenderer {
     /// chomping still fits; nil when a literal cannot carry the value (trailing spaces on a line,
     /// control characters), as libyaml decides.
     static func literal(_ s: String, header: String?, context: Context) -> String? {
-        guard blockAllowed(s), !s.isEmpty else { return nil }
+        guard blockAllowed(s, keeping: header), !s.isEmpty else { return nil }
         let head = blockHeader(indicator: "|", original: header, value: s, context: context)
         let indent = String(repeating: " ", count: context.blockIndent)
         var body = s
@@ -200,7 +204,7 @@ enum YAMLScalarRenderer {
     /// joins lines here), so the value reads back exactly; where the author had folded long lines,
     /// ksecret writes one line per paragraph instead (Format.md §4.3).
     static func folded(_ s: String, header: String?, context: Context) -> String? {
-        guard blockAllowed(s), !s.isEmpty else { return nil }
+        guard blockAllowed(s, keeping: header), !s.isEmpty else { return nil }
         let head = blockHeader(indicator: ">", original: header, value: s, context: context)
         let indent = String(repeating: " ", count: context.blockIndent)
         var body = s
@@ -223,18 +227,27 @@ enum YAMLScalarRenderer {
         return out
     }
 
-    private static func blockAllowed(_ s: String) -> Bool {
-        for c in s.utf8 where (c < 0x20 && c != 0x0A) || c == 0x7F { return false }
+    /// Whether a block scalar can carry `s`. Writing a new block follows libyaml (no trailing spaces,
+    /// no leading space or blank line); keeping the author's block is allowed whatever its lines hold,
+    /// and a leading space or blank line needs the author's indentation indicator.
+    private static func blockAllowed(_ s: String, keeping header: String?) -> Bool {
+        for c in s.utf8 where (c < 0x20 && c != 0x0A && c != 0x09) || c == 0x7F { return false }
+        let hasIndicator = header?.contains(where: \.isNumber) ?? false
+        if s.hasPrefix(" ") || s.hasPrefix("\n") || s.hasPrefix("\t") { return hasIndicator }
+        if header != nil { return true }
+        if s.utf8.contains(0x09) { return false }
         for line in s.split(separator: "\n", omittingEmptySubsequences: false) where line.hasSuffix(" ") { return false }
-        if s.hasPrefix(" ") || s.hasPrefix("\n") { return false }
         return true
     }
 
     private static func blockHeader(indicator: Character, original: String?, value: String, context: Context) -> String {
-        let chomp = chomping(for: value)
+        var chomp = chomping(for: value)
         if let original {
             let originalChomp = original.contains("-") ? "-" : original.contains("+") ? "+" : ""
             if originalChomp == chomp { return original }
+            // At the end of the input without a final break, clip and keep read as strip.
+            if context.atEndOfInput && chomp == "-" && originalChomp != "-" { return original }
+            if context.atEndOfInput && chomp == "-" { chomp = "-" }
             let digits = original.filter(\.isNumber)
             return String(indicator) + digits + chomp
         }

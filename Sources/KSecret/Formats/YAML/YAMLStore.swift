@@ -242,7 +242,8 @@ struct YAMLPatcher {
             if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
             return patches
         }
-        let context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
+        var context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
+        context.atEndOfInput = origin.span.upperBound == layout.source.count
         var text = YAMLScalarRenderer.render(value, style: origin.style, context: context)
         if let header = origin.header {
             if (text.hasPrefix("|") || text.hasPrefix(">")), let br = text.range(of: layout.lineBreak) {
