@@ -18,7 +18,10 @@ final class EnvelopeWalker {
     let hasher = Hasher(.sha512)
 
     private var path: [String] = []
-    private var aad: [UInt8] = []
+    /// The current path as `k1:k2:…:`; empty at the root.
+    private var pathAAD: [UInt8] = []
+    /// sops's AAD: the path joined with `:` plus `:`, so the root (top-level comments) is `:`.
+    private var aad: [UInt8] { pathAAD.isEmpty ? [UInt8(ascii: ":")] : pathAAD }
     private var commentStack: [[String]] = []
     private let trackComments: Bool
     private let trackPath: Bool
@@ -47,7 +50,7 @@ final class EnvelopeWalker {
 
     func walkRoot(_ node: Node) throws -> Node {
         path = []
-        aad = []
+        pathAAD = []
         commentStack = []
         return try walk(node, pathMatched: false, inSequence: false)
     }
@@ -74,13 +77,13 @@ final class EnvelopeWalker {
                 out[i] = .comment(try commentLeaf(c, pathMatched: pathMatched))
             case .pair(let k, let v):
                 let matched = trackPath ? (pathMatched || matcher.keyMatches(k)) : false
-                let mark = aad.count
+                let mark = pathAAD.count
                 path.append(k)
-                aad.append(contentsOf: k.utf8)
-                aad.append(UInt8(ascii: ":"))
+                pathAAD.append(contentsOf: k.utf8)
+                pathAAD.append(UInt8(ascii: ":"))
                 let newValue = try walk(v, pathMatched: matched, inSequence: false)
                 path.removeLast()
-                aad.removeSubrange(mark...)
+                pathAAD.removeSubrange(mark...)
                 out[i] = .pair(key: k, value: newValue)
                 if trackComments { commentStack[commentStack.count - 1].removeAll() }
             }
