@@ -1,0 +1,254 @@
+import KSecretCrypto
+
+/// One pass over a document in sops's walk order (Format.md §2.2–2.4, §3.1), shared by
+/// encryption, decryption and MAC computation so the three can never disagree on order, AAD,
+/// selection or what the MAC covers.
+///
+/// State kept incrementally for speed: the AAD bytes of the current path, whether any key on the
+/// path matched a path rule, and (only for comment rules) the comment stack.
+final class EnvelopeWalker {
+    enum Mode { case encrypt, decrypt, macOnly }
+
+    let mode: Mode
+    let key: [UInt8]
+    let matcher: SelectionRule.Matcher
+    let macOnlyEncrypted: Bool
+    var stash: IVStash
+    let random: (Int) -> [UInt8]
+    let hasher = Hasher(.sha512)
+
+    private var path: [String] = []
+    /// The current path as `k1:k2:…:`; empty at the root.
+    private var pathAAD: [UInt8] = []
+    /// sops's AAD: the path joined with `:` plus `:`, so the root (top-level comments) is `:`.
+    private var aad: [UInt8] { pathAAD.isEmpty ? [UInt8(ascii: ":")] : pathAAD }
+    private var commentStack: [[String]] = []
+    private let trackComments: Bool
+    private let trackPath: Bool
+
+    init(mode: Mode, key: [UInt8], selection: SelectionRule, macOnlyEncrypted: Bool, stash: IVStash,
+         random: @escaping (Int) -> [UInt8]) throws {
+        self.mode = mode
+        self.key = key
+        self.matcher = try selection.compiled()
+        self.macOnlyEncrypted = macOnlyEncrypted
+        self.stash = stash
+        self.random = random
+        trackComments = matcher.usesComments
+        trackPath = matcher.usesPath
+        if macOnlyEncrypted { hasher.update(Envelope.macOnlyEncryptedInitialization) }
+    }
+
+    func finishMAC() -> String {
+        let digest = hasher.finalize()
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(digest.count * 2)
+        for b in digest { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func walkRoot(_ node: Node) throws -> Node {
+        path = []
+        pathAAD = []
+        commentStack = []
+        return try walk(node, pathMatched: false, inSequence: false)
+    }
+
+    // MARK: - structure
+
+    private func walk(_ node: Node, pathMatched: Bool, inSequence: Bool) throws -> Node {
+        switch node {
+        case .mapping(let entries): return .mapping(try walkMapping(entries, pathMatched: pathMatched))
+        case .sequence(let items): return .sequence(try walkSequence(items, pathMatched: pathMatched))
+        case .scalar(let s): return try scalarLeaf(s, pathMatched: pathMatched, inSequence: inSequence)
+        case .comment(let c): return .comment(try commentLeaf(c, pathMatched: pathMatched))
+        }
+    }
+
+    private func walkMapping(_ entries: [MappingEntry], pathMatched: Bool) throws -> [MappingEntry] {
+        if trackComments { commentStack.append([]) }
+        defer { if trackComments { commentStack.removeLast() } }
+        var out = entries
+        for i in out.indices {
+            switch out[i] {
+            case .comment(let c):
+                if trackComments { commentStack[commentStack.count - 1].append(c.text) }
+                out[i] = .comment(try commentLeaf(c, pathMatched: pathMatched))
+            case .pair(let k, let v):
+                let matched = trackPath ? (pathMatched || matcher.keyMatches(k)) : false
+                let mark = pathAAD.count
+                path.append(k)
+                pathAAD.append(contentsOf: k.utf8)
+                pathAAD.append(UInt8(ascii: ":"))
+                let newValue = try walk(v, pathMatched: matched, inSequence: false)
+                path.removeLast()
+                pathAAD.removeSubrange(mark...)
+                out[i] = .pair(key: k, value: newValue)
+                if trackComments { commentStack[commentStack.count - 1].removeAll() }
+            }
+        }
+        return out
+    }
+
+    private func walkSequence(_ items: [Node], pathMatched: Bool) throws -> [Node] {
+        if trackComments { commentStack.append([]) }
+        defer { if trackComments { commentStack.removeLast() } }
+        var out = items
+        for i in out.indices {
+            let isComment = out[i].isComment
+            if trackComments, case .comment(let c) = out[i] { commentStack[commentStack.count - 1].append(c.text) }
+            out[i] = try walk(out[i], pathMatched: pathMatched, inSequence: true)
+            if trackComments && !isComment { commentStack[commentStack.count - 1].removeAll() }
+        }
+        return out
+    }
+
+    // MARK: - leaves
+
+    private func shouldEncrypt(pathMatched: Bool, isComment: Bool) -> Bool {
+        matcher.shouldEncrypt(pathMatched: pathMatched, commentStack: commentStack, isComment: isComment)
+    }
+
+    private func hash(_ value: ScalarValue) {
+        switch value {
+        case .string(let s):
+            if !s.isEmpty { hasher.update(s) }
+        case .bytes(let b): hasher.update(b)
+        case .null: break
+        default: hasher.update(ValueCodec.macBytes(value))
+        }
+    }
+
+    private func scalarLeaf(_ scalar: Scalar, pathMatched: Bool, inSequence: Bool) throws -> Node {
+        // Nulls are neither encrypted nor hashed (sops does not even visit them).
+        if case .null = scalar.value { return .scalar(scalar) }
+        let encrypted = shouldEncrypt(pathMatched: pathMatched, isComment: false)
+        switch mode {
+        case .macOnly:
+            if !macOnlyEncrypted || encrypted { hash(scalar.value) }
+            return .scalar(scalar)
+        case .encrypt:
+            if !macOnlyEncrypted || encrypted { hash(scalar.value) }
+            guard encrypted else { return .scalar(scalar) }
+            return .scalar(Scalar(.string(try seal(scalar.value)), origin: scalar.origin))
+        case .decrypt:
+            guard encrypted else {
+                if !macOnlyEncrypted { hash(scalar.value) }
+                return .scalar(scalar)
+            }
+            guard case .string(let text) = scalar.value else {
+                throw KSecretError(.errorDecryptingTree, "value at \(TreePath.render(path)) is not encrypted",
+                                   hints: ["the file's \(matcher.rule.metadataKey) says this value is encrypted, but it is a plain \(typeName(scalar.value)); was it edited by hand?"],
+                                   location: SourceLocation(keyPath: path))
+            }
+            if text.isEmpty { return .scalar(scalar) } // empty strings are stored clear; they hash to nothing
+            guard EncryptedValue.looksEncrypted(text) else {
+                throw KSecretError(.errorDecryptingTree, "value at \(TreePath.render(path)) is not encrypted",
+                                   hints: ["the file's \(matcher.rule.metadataKey) says this value is encrypted, but it is plain text; was it edited by hand?"],
+                                   location: SourceLocation(keyPath: path))
+            }
+            let (decoded, iv) = try open(text)
+            switch decoded {
+            case .value(let value):
+                stash.record(aad: aad, value: value, iv: iv)
+                hash(value)
+                return .scalar(Scalar(value, origin: scalar.origin))
+            case .comment(let commentText):
+                guard inSequence else {
+                    throw KSecretError(.errorDecryptingTree, "value at \(TreePath.render(path)) decrypts to a comment",
+                                       location: SourceLocation(keyPath: path))
+                }
+                // sops stores encrypted list comments as strings; they turn back into comments
+                // and stay out of the MAC.
+                stash.record(aad: aad, comment: commentText, iv: iv)
+                return .comment(Comment(commentText, origin: scalar.origin))
+            }
+        }
+    }
+
+    private func commentLeaf(_ comment: Comment, pathMatched: Bool) throws -> Comment {
+        // Comments never feed the MAC.
+        guard mode != .macOnly else { return comment }
+        let encrypted = shouldEncrypt(pathMatched: pathMatched, isComment: true)
+        guard encrypted, !comment.text.isEmpty else { return comment }
+        switch mode {
+        case .encrypt:
+            let iv = stash.iv(aad: aad, comment: comment.text) ?? random(EncryptedValue.ivLength)
+            let text = try sealBytes(Array(comment.text.utf8), type: "comment", iv: iv)
+            if case .unencryptedCommentRegex = matcher.rule, matcher.commentMatches(text) {
+                throw KSecretError(.errorEncryptingTree, "an encrypted comment at \(TreePath.render(path)) would match unencrypted_comment_regex",
+                                   hints: ["make the regex stricter so it cannot match ENC[...] text"],
+                                   location: SourceLocation(keyPath: path))
+            }
+            return Comment(text, origin: comment.origin)
+        case .decrypt:
+            // A comment that does not decrypt was added in clear text later: keep it (sops warns).
+            guard EncryptedValue.looksEncrypted(comment.text), let (decoded, iv) = try? open(comment.text) else { return comment }
+            switch decoded {
+            case .comment(let text):
+                stash.record(aad: aad, comment: text, iv: iv)
+                return Comment(text, origin: comment.origin)
+            case .value(.string(let text)):
+                return Comment(text, origin: comment.origin)
+            case .value:
+                return comment
+            }
+        case .macOnly:
+            return comment
+        }
+    }
+
+    // MARK: - crypto
+
+    private func seal(_ value: ScalarValue) throws -> String {
+        let (bytes, type) = try encodeForEncryption(value)
+        if bytes.isEmpty { return "" } // empty strings are not encrypted
+        let iv = stash.iv(aad: aad, value: value) ?? random(EncryptedValue.ivLength)
+        return try sealBytes(bytes, type: type, iv: iv)
+    }
+
+    private func encodeForEncryption(_ value: ScalarValue) throws -> (bytes: [UInt8], type: String) {
+        do {
+            return try ValueCodec.encode(value)
+        } catch {
+            throw KSecretError(.errorEncryptingTree, "cannot encrypt the value at \(TreePath.render(path))",
+                               location: SourceLocation(keyPath: path), cause: error)
+        }
+    }
+
+    private func sealBytes(_ bytes: [UInt8], type: String, iv: [UInt8]) throws -> String {
+        do {
+            let sealed = try AESGCM.seal(key: key, iv: iv, plaintext: bytes, aad: aad)
+            return EncryptedValue(data: sealed.ciphertext, iv: iv, tag: sealed.tag, type: type).text
+        } catch {
+            throw KSecretError(.errorEncryptingTree, "could not encrypt value at \(TreePath.render(path))",
+                               location: SourceLocation(keyPath: path), cause: error)
+        }
+    }
+
+    private func open(_ text: String) throws -> (ValueCodec.Decoded, [UInt8]) {
+        let value = try EncryptedValue.parse(text, path: path)
+        let plain: [UInt8]
+        do {
+            plain = try AESGCM.open(key: key, iv: value.iv, ciphertext: value.data, tag: value.tag, aad: aad)
+        } catch {
+            throw KSecretError(.errorDecryptingTree, "could not decrypt value at \(TreePath.render(path))",
+                               hints: ["the value, its key path or the data key does not match: the file may have been tampered with or the value moved to another key"],
+                               location: SourceLocation(keyPath: path), cause: error)
+        }
+        return (try ValueCodec.decode(plain, type: value.type, path: path), value.iv)
+    }
+
+    private func typeName(_ value: ScalarValue) -> String {
+        switch value {
+        case .string: return "string"
+        case .bytes: return "byte string"
+        case .int: return "integer"
+        case .float: return "float"
+        case .bool: return "boolean"
+        case .time: return "timestamp"
+        case .null: return "null"
+        }
+    }
+}
