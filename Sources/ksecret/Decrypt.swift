@@ -42,7 +42,7 @@ struct Decrypt: ParsableCommand {
             let opened = try engine.open(bytes, path: path, format: input, ignoreMac: ignoreMac)
             let result: [UInt8]
             if let extract {
-                result = try opened.extract(TreePath.parse(extract, code: .invalidTreePathFormat), format: outputFormat)
+                result = try opened.extract(TreePath.parse(extract, errorCode: .invalidTreePathFormat), format: outputFormat)
             } else {
                 result = try opened.plaintext(format: outputFormat)
             }

@@ -44,7 +44,7 @@ struct Edit: ParsableCommand {
                 let selected = try selection.given() ?? rule?.selection
                 newFileOptions = EncryptOptions(
                     path: file, inputFormat: format, outputFormat: format, keys: plan,
-                    selection: try selected.map { try SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
+                    selection: selected.flatMap { SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
                     macOnlyEncrypted: selection.macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
                     storeOptions: configFile?.storeOptions ?? StoreOptions())
                 plaintext = Array(Self.example(for: format).utf8)

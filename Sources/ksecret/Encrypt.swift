@@ -43,7 +43,7 @@ struct Encrypt: ParsableCommand {
             let selected = try selection.given() ?? rule?.selection
             let options = EncryptOptions(
                 path: path, inputFormat: input, outputFormat: outputFormat, keys: plan,
-                selection: try selected.map { try SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
+                selection: selected.flatMap { SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
                 macOnlyEncrypted: selection.macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
                 storeOptions: configFile?.storeOptions ?? StoreOptions())
             let bytes = try Input.read(file)

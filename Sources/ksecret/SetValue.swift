@@ -33,12 +33,12 @@ struct SetValue: ParsableCommand {
             if let value { json = Array(value.utf8) }
             else if let valueFile { json = try AtomicFile.read(valueFile) }
             else { json = [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-            let components = try TreePath.parse(path, code: .invalidSetFormat)
+            let components = try TreePath.parse(path, errorCode: .invalidSetFormat)
             let newValue = try JSONValue.parse(json)
             let bytes = try AtomicFile.read(file)
             let engine = SecretsEngine(environment: KSecretEnvironment())
             let opened = try engine.open(bytes, path: file, format: try types.input(for: file), ignoreMac: ignoreMac)
-            let current = opened.document.value(at: components)
+            let current = try? opened.document.value(at: components)
             if idempotent, let current, current.sameValue(as: newValue) { return }
             let document = try opened.document.setting(newValue, at: components)
             try AtomicFile.write(try engine.reseal(opened, document: document), to: file)
@@ -60,11 +60,11 @@ struct UnsetValue: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let components = try TreePath.parse(path, code: .invalidSetFormat)
+            let components = try TreePath.parse(path, errorCode: .invalidSetFormat)
             let bytes = try AtomicFile.read(file)
             let engine = SecretsEngine(environment: KSecretEnvironment())
             let opened = try engine.open(bytes, path: file, format: try types.input(for: file), ignoreMac: ignoreMac)
-            if opened.document.value(at: components) == nil {
+            if (try? opened.document.value(at: components)) == nil {
                 if idempotent { return }
                 throw KSecretError(.invalidSetFormat, "nothing to unset at \(path)", location: SourceLocation(file: file))
             }

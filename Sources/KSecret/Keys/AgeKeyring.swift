@@ -16,7 +16,7 @@ final class AgeKeyring {
     /// The armored age file of `secret` for one recipient, as sops stores it in `enc`.
     static func wrap(_ secret: [UInt8], to recipient: String) throws -> String {
         let parsed: any AgeRecipient
-        do { parsed = try AgeRecipients.parse(recipient) } catch {
+        do { parsed = try AgeKeyFile.parseRecipient(recipient) } catch {
             throw KSecretError(.generic, "invalid age recipient \(recipient)", hints: ["an X25519 recipient starts with age1"], cause: error)
         }
         do {
@@ -77,7 +77,7 @@ final class AgeKeyring {
     }
 
     private func parse(_ text: String, source: String) throws -> [any AgeIdentity] {
-        do { return try AgeIdentities.parseFile(text) } catch {
+        do { return try AgeKeyFile.parseIdentities(Array(text.utf8), skippingUnsupported: true).identities } catch {
             throw KSecretError(.couldNotRetrieveKey, "cannot read age identities from \(source)",
                                hints: ["an identity line starts with AGE-SECRET-KEY-1; comments start with #"], cause: error)
         }
@@ -113,7 +113,10 @@ final class AgeKeyring {
 
     /// The recipients of every identity in an identity file (`keygen -y`).
     static func recipients(ofIdentityFile text: String, path: String) throws -> [String] {
-        do { return try AgeIdentities.parseFile(text).map { try $0.recipientString() } } catch {
+        do {
+            return try AgeKeyFile.parseIdentities(Array(text.utf8), skippingUnsupported: true).identities
+                .compactMap { ($0 as? X25519Identity)?.recipient.string }
+        } catch {
             throw KSecretError(.couldNotReadInputFile, "cannot read age identities from \(path)", cause: error)
         }
     }

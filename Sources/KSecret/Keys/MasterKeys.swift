@@ -58,7 +58,7 @@ enum MasterKeys {
             }
         }
         if metadata.keyGroups.count > 1 {
-            let threshold = metadata.shamirThreshold ?? metadata.keyGroups.count
+            let threshold = metadata.shamirThreshold > 0 ? metadata.shamirThreshold : metadata.keyGroups.count
             if shares.count >= threshold {
                 return SecretBytes(try Shamir.combine(Array(shares.prefix(threshold))))
             }

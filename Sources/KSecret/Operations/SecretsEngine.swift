@@ -29,11 +29,10 @@ public struct SecretsEngine: Sendable {
                                                    macOnlyEncrypted: options.macOnlyEncrypted && options.inputFormat != .binary,
                                                    lastModified: lastModified, stash: nil, random: environment.random)
         let groups = try MasterKeys.wrap(dataKey.bytes, plan: options.keys, environment: environment)
-        var metadata = Metadata(keyGroups: groups, shamirThreshold: groups.count > 1 ? (options.keys.shamirThreshold ?? groups.count) : nil,
+        let metadata = Metadata(keyGroups: groups, shamirThreshold: groups.count > 1 ? (options.keys.shamirThreshold ?? groups.count) : 0,
                                 lastModified: lastModified, mac: mac, selection: selection,
                                 macOnlyEncrypted: options.macOnlyEncrypted && options.inputFormat != .binary,
                                 version: Self.formatVersion)
-        if options.inputFormat == .binary { metadata.selection = .default }
         let source = options.outputFormat == options.inputFormat ? parsed : nil
         return try options.outputFormat.store.emit(document, metadata: metadata.toNode(), source: source, options: options.storeOptions)
     }
@@ -145,11 +144,8 @@ public struct OpenedFile: Sendable {
     }
 
     /// One value: a string raw (no newline), other values in the output format.
-    public func extract(_ path: [PathComponent], format output: FileFormat) throws -> [UInt8] {
-        guard let node = document.value(at: path) else {
-            throw KSecretError(.invalidTreePathFormat, "\(PathComponent.render(path)) does not exist in \(self.path)",
-                               location: SourceLocation(file: self.path))
-        }
+    public func extract(_ path: [TreePath.Component], format output: FileFormat) throws -> [UInt8] {
+        let node = try document.value(at: path)
         if case .scalar(let s) = node {
             switch s.value {
             case .string(let text): return Array(text.utf8)
