@@ -161,6 +161,19 @@ extension StoresTests {
             #expect(text(bare).hasSuffix("\t\"nothing\": null\n}\n"))
         }
 
+        @Test("a sops member that is not last is moved to the end when the metadata changes", arguments: [
+            ("{\n  \"sops\": {\"v\": \"1\"},\n  \"a\": 1\n}\n", "{\n  \"a\": 1,\n  \"sops\": {\n    \"v\": \"2\"\n  }\n}\n"),
+            ("{\"sops\": {\"v\": \"1\"}}", "{\n\t\"sops\": {\n\t\t\"v\": \"2\"\n\t}\n}"),
+            ("{\"a\": [1], \"sops\": 0, \"b\": {}}\n", "{\"a\": [1], \"b\": {},\n\t\"sops\": {\n\t\t\"v\": \"2\"\n\t}}\n"),
+        ])
+        func moveMetadata(_ input: String, _ expected: String) throws {
+            let parsed = try store.parse(Array(input.utf8), path: "m.json")
+            let meta: Node = .mapping([.pair(key: "v", value: .string("2"))])
+            let out = try store.emit(parsed.document, metadata: meta, source: parsed, options: StoreOptions())
+            #expect(text(out) == expected)
+            #expect(try store.parse(out, path: "m.json").metadata == meta)
+        }
+
         @Test("metadata added to a two-space file follows the file's indentation")
         func addMetadataToPlain() throws {
             let plain = try store.parse(try Fixtures.bytes("plain.json"), path: "plain.json")
