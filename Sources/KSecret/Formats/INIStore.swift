@@ -1,14 +1,105 @@
-/// Placeholder until the INI store lands.
+/// The INI store (Format.md §6.4): sections become top-level mappings (`DEFAULT` first, always),
+/// comments sit where sops puts them (a section's comment first, a key's comment after the key),
+/// and the metadata is a final `[sops]` section with flattened keys.
+///
+/// A round trip patches the author's bytes; a new or restructured file is written like go-ini
+/// (aligned `=`, `; ` comments, a blank line between sections).
 public struct INIStore: Store {
     public init() {}
     public var format: FileFormat { .ini }
+
     public func parse(_ bytes: [UInt8], path: String) throws -> ParsedFile {
-        throw KSecretError(.couldNotReadInputFile, "the ini store is not implemented yet")
+        let result = try INIReader(path: path).read(bytes)
+        var spans: [Range<Int>?] = []
+        var top: [MappingEntry] = []
+        var metadata: Node?
+        var regions: [Range<Int>] = []
+        for section in result.sections {
+            if section.name == "sops" {
+                if metadata == nil {
+                    metadata = try MetadataFlattening.unflatten(section.keys.map { ($0.name, $0.value) })
+                }
+                regions.append(section.region)
+                continue
+            }
+            var items: [MappingEntry] = []
+            if !section.comment.isEmpty {
+                spans.append(section.commentSpan)
+                items.append(.comment(Comment(section.comment, origin: spans.count - 1)))
+            }
+            for key in section.keys {
+                spans.append(key.valueSpan)
+                items.append(.pair(key: key.name, value: .scalar(Scalar(.string(key.value), origin: spans.count - 1))))
+                if !key.comment.isEmpty {
+                    spans.append(key.commentSpan)
+                    items.append(.comment(Comment(key.comment, origin: spans.count - 1)))
+                }
+            }
+            top.append(.pair(key: section.name, value: .mapping(items)))
+        }
+        let tree = Node.mapping(top)
+        let layout = INILayout(source: bytes, spans: spans, tree: tree, metadata: metadata, regions: regions, lossy: result.lossy)
+        return ParsedFile(document: Document(branches: [tree]), metadata: metadata, format: .ini, layout: layout)
     }
+
     public func emit(_ document: Document, metadata: Node?, source: ParsedFile?, options: StoreOptions) throws -> [UInt8] {
-        throw KSecretError(.errorDumpingTree, "the ini store is not implemented yet")
+        let root = document.branches.first ?? .mapping([])
+        guard case .mapping = root else {
+            throw KSecretError(.errorDumpingTree, "the top level of an ini document must be a mapping of sections")
+        }
+        if let layout = source?.layout as? INILayout, !layout.lossy, let out = try patch(root, metadata: metadata, layout: layout) {
+            return out
+        }
+        var sections = try INIWriter.sections(from: root)
+        if let metadata { sections.append(INIWriter.metadataSection(metadata)) }
+        return INIWriter.write(sections)
     }
+
+    private func patch(_ root: Node, metadata: Node?, layout: INILayout) throws -> [UInt8]? {
+        guard let changes = LayoutDiff.changes(new: root, old: layout.tree) else { return nil }
+        var edits: [ByteEdit] = []
+        for change in changes {
+            switch change {
+            case .scalar(let origin, let value, _):
+                guard let span = layout.spans[origin] else { return nil }
+                var text = INIWriter.quoteValue(SopsValueText.string(value))
+                if span.isEmpty, span.lowerBound > 0, layout.source[span.lowerBound - 1] == UInt8(ascii: "=") || layout.source[span.lowerBound - 1] == UInt8(ascii: ":") {
+                    text = " " + text
+                }
+                edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
+            case .comment(let origin, let text):
+                guard let span = layout.spans[origin], !text.contains("\n") else { return nil }
+                edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
+            }
+        }
+        let newMeta = metadata?.strippingOrigins()
+        guard newMeta != layout.metadata else { return LayoutDiff.apply(edits, to: layout.source) }
+        for r in layout.regions { edits.append(ByteEdit(range: r, bytes: [])) }
+        var out = LayoutDiff.apply(edits, to: layout.source)
+        if let newMeta {
+            if let last = out.last, last != 0x0A { out.append(0x0A) }
+            if !out.isEmpty { out.append(0x0A) }
+            out.append(contentsOf: INIWriter.write([INIWriter.metadataSection(newMeta)], omitDefaultHeader: false))
+        }
+        return out
+    }
+
     public func emitValue(_ node: Node, options: StoreOptions) throws -> [UInt8] {
-        throw KSecretError(.errorDumpingTree, "the ini store is not implemented yet")
+        if case .mapping = node {
+            return INIWriter.write(try INIWriter.sections(from: node))
+        }
+        return try JSONStore().emitValue(node, options: options)
     }
+}
+
+/// What the INI store remembers of a parsed file.
+struct INILayout: StoreLayout {
+    var source: [UInt8]
+    /// By origin: a value's token or a comment's text; nil when the text is not contiguous in the file.
+    var spans: [Range<Int>?]
+    var tree: Node
+    var metadata: Node?
+    /// The `[sops]` sections with their leading blank and comment lines.
+    var regions: [Range<Int>]
+    var lossy: Bool
 }
