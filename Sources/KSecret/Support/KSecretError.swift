@@ -90,7 +90,9 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
-    /// The line `line` of `source` with a caret under `column`, for error output.
+    /// The line `line` of `source` with a caret under `column`, for error output. The line may hold
+    /// a secret, so everything after its key (past the first `:`, `=` or `- `) is masked: the shape
+    /// of the line stays visible (quotes, brackets, commas), its letters and digits do not.
     public static func snippet(in source: [UInt8], line: Int, column: Int) -> String? {
         var current = 1
         var start = 0
@@ -104,7 +106,24 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
         while end < source.count && source[end] != UInt8(ascii: "\n") && source[end] != UInt8(ascii: "\r") { end += 1 }
         let text = String(decoding: source[start..<end], as: UTF8.self)
         let caret = String(repeating: " ", count: max(0, column - 1)) + "^"
-        return "\(text)\n\(caret)"
+        return "\(mask(text))\n\(caret)"
+    }
+
+    static func mask(_ line: String) -> String {
+        let structural: Set<Character> = [" ", "\t", ":", "{", "}", "[", "]", ",", "\"", "'", "#", "-", "=", "|", ">", "&", "*", "!", "?"]
+        var out = ""
+        var masking = false
+        var previous: Character = " "
+        for c in line {
+            if masking {
+                out.append(structural.contains(c) ? c : "*")
+            } else {
+                out.append(c)
+                if c == "=" || (c == " " && (previous == ":" || previous == "-")) { masking = true }
+            }
+            previous = c
+        }
+        return out
     }
 }
 
