@@ -93,6 +93,17 @@ public struct AgeHeader: Sendable {
         return out
     }
 
+    /// The header re-serialized from its parsed parts (Go's way); equals the raw bytes for every
+    /// header the strict parser accepts.
+    var serialized: [UInt8] {
+        var out = AgeHeader.intro
+        for stanza in stanzas { out.append(contentsOf: stanza.encoded) }
+        out.append(contentsOf: "--- ".utf8)
+        out.append(contentsOf: AgeBase64.encodeBytes(mac, padded: false))
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
     /// `HKDF-SHA256(file key, salt: "", info: "header")`, the header MAC key (§4).
     static func macKey(fileKey: [UInt8]) throws -> [UInt8] {
         try HKDF.sha256(ikm: fileKey, salt: [], info: Array("header".utf8), count: 32)
