@@ -29,6 +29,11 @@ public struct X25519Recipient: AgeRecipient, Equatable, Hashable {
     public func wrap(fileKey: [UInt8]) throws -> [AgeStanza] {
         var ephemeral = SecureBytes.random(32)
         defer { SecureBytes.zero(&ephemeral) }
+        return try wrap(fileKey: fileKey, ephemeralSecret: ephemeral)
+    }
+
+    /// The deterministic core of `wrap`, so tests can pin the ephemeral secret (§13).
+    func wrap(fileKey: [UInt8], ephemeralSecret ephemeral: [UInt8]) throws -> [AgeStanza] {
         let share = try X25519.publicKey(privateKey: ephemeral)
         var shared = try X25519.sharedSecret(privateKey: ephemeral, publicKey: publicKey)
         defer { SecureBytes.zero(&shared) }
