@@ -16,6 +16,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
         .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]),
+        // zlib, used only by KSecretAgeTests to inflate the compressed CCTV age vectors.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Owning wrappers over libcrypto: no OpenSSL type leaves this module.
         .target(name: "KSecretCrypto", dependencies: ["COpenSSL"]),
@@ -30,7 +32,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
-        .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge"]),
+        .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
         .testTarget(name: "KSecretTests", dependencies: ["KSecret"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
         .testTarget(name: "InteropTests", dependencies: ["KSecret"]),
