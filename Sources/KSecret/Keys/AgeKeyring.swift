@@ -4,7 +4,7 @@ import KSecretAge
 /// age identities from every place sops looks (Format.md §8), loaded once and on first use:
 /// `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, and the default key file
 /// `$XDG_CONFIG_HOME/sops/age/keys.txt` (else `~/.config/sops/age/keys.txt`).
-final class AgeKeyring {
+public final class AgeKeyring {
     private let environment: KSecretEnvironment
     private var loaded: [any AgeIdentity]?
     private var searched: [String] = []
@@ -106,13 +106,13 @@ final class AgeKeyring {
     // MARK: keygen
 
     /// A new identity file in age-keygen's layout, and its recipient.
-    static func generateIdentityFile(now: String) -> (text: String, recipient: String) {
+    public static func generateIdentityFile(now: String) -> (text: String, recipient: String) {
         let (identity, recipient) = AgeKeyGen.generate()
         return ("# created: \(now)\n# public key: \(recipient)\n\(identity)\n", recipient)
     }
 
     /// The recipients of every identity in an identity file (`keygen -y`).
-    static func recipients(ofIdentityFile text: String, path: String) throws -> [String] {
+    public static func recipients(ofIdentityFile text: String, path: String) throws -> [String] {
         do {
             return try AgeKeyFile.parseIdentities(Array(text.utf8), skippingUnsupported: true).identities
                 .compactMap { ($0 as? X25519Identity)?.recipient.string }

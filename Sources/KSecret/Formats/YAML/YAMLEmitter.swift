@@ -38,7 +38,8 @@ struct YAMLEmitter {
                 out += "#" + c.text + lineBreak
             case .pair(let key, let value):
                 out += YAMLScalarRenderer.auto(key, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak)) + ":"
-                emitValue(value, indent: indent, base: base, out: &out)
+                // Block content must stand right of its key: under a `- ` item the base is the dash.
+                emitValue(value, indent: indent, base: base + unit > indent ? base : indent, out: &out)
             }
         }
     }

@@ -202,7 +202,21 @@ struct YAMLParser {
                 layout.documents.append(.init(metadata: sopsRange, insertion: sopsRange?.lowerBound ?? insertion,
                                               blockMappingRoot: !rootFlowOrScalar && { if case .mapping? = root { return true } else { return false } }()))
             case .mappingStart, .sequenceStart:
-                scanGap(to: event.start, beforeEnd: false)
+                // Comments on the lines between a key and its block collection belong to that
+                // collection (sops reads them as head comments of its first item); a comment on the
+                // key's own line belongs to the key's mapping.
+                var childComments: [Comment] = []
+                if !event.flow, let top = stack.last, event.start > cursor {
+                    let gapStart = cursor
+                    let found = comments(in: cursor..<event.start)
+                    for (comment, _) in found {
+                        let hash = layout.comments[-(comment.origin! + 1)].text.lowerBound - 1
+                        if source[gapStart..<hash].contains(0x0A) { childComments.append(comment) } else { attach(comment, to: top) }
+                    }
+                    cursor = event.start
+                } else {
+                    scanGap(to: event.start, beforeEnd: false)
+                }
                 cursor = max(cursor, event.end)
                 let parent = stack.last
                 if parent == nil { rootFlowOrScalar = event.flow }
@@ -214,6 +228,7 @@ struct YAMLParser {
                 let frame = Frame(isMapping: event.kind == .mappingStart, flow: event.flow || (parent?.flow ?? false),
                                   column: event.column, baseIndent: base)
                 frame.anchor = event.anchor
+                for comment in childComments { attach(comment, to: frame) }
                 stack.append(frame)
             case .mappingEnd, .sequenceEnd:
                 scanGap(to: event.start, beforeEnd: true)
@@ -271,6 +286,7 @@ struct YAMLParser {
                 var header: Range<Int>?
                 var spanStart = valueStart
                 var blockIndent = (stack.last?.baseIndent ?? 0) + layout.indentUnit
+                if let top = stack.last, top.isMapping, blockIndent <= top.column { blockIndent = top.column + layout.indentUnit }
                 switch event.style {
                 case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
                 case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
