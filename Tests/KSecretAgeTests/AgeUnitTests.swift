@@ -306,3 +306,54 @@ struct AgeKeyFileTests {
         #expect(AgeKeyGen.rfc3339(951_782_400) == "2000-02-29T00:00:00Z")
     }
 }
+
+/// A recipient that adds a rage-style grease stanza next to a real one (trap 8).
+private struct GreasedRecipient: AgeRecipient {
+    let inner: X25519Recipient
+    let greaseBody: [UInt8]
+    func wrap(fileKey: [UInt8]) throws -> [AgeStanza] {
+        try inner.wrap(fileKey: fileKey) + [AgeStanza(type: "p-grease", arguments: ["]Qq", "\\G/Q8%t", "w*"], body: greaseBody)]
+    }
+}
+
+@Suite("header")
+struct AgeHeaderTests {
+    @Test("stanza bodies that are a multiple of 48 bytes end with an empty line and parse back", arguments: [0, 1, 47, 48, 96, 99, 384])
+    func bodyLines(_ length: Int) throws {
+        let identity = X25519Identity.generate()
+        let body = SecureBytes.random(length)
+        let file = try Age.encrypt(Array("grease".utf8), to: [GreasedRecipient(inner: identity.recipient, greaseBody: body)])
+        let header = try AgeHeader.parse(file)
+        #expect(header.stanzas.last?.body == body)
+        #expect(header.serialized == Array(file[..<header.length]))
+        // The grease stanza comes last: its final short line is empty exactly when 48 divides the body.
+        let text = String(decoding: file[..<header.length], as: UTF8.self)
+        #expect(text.contains("\n\n---") == (length % 48 == 0))
+        #expect(try Age.decrypt(file, identities: [identity]) == Array("grease".utf8))
+    }
+
+    @Test("a header with no stanza is no match, as in Go")
+    func noStanza() throws {
+        let file = Array("age-encryption.org/v1\n--- \(AgeBase64.encodeUnpadded([UInt8](repeating: 0, count: 32)))\n".utf8) + [UInt8](repeating: 0, count: 32)
+        #expect(throws: AgeError.noMatch([])) { try Age.decrypt(file, identities: [X25519Identity.generate()]) }
+    }
+
+    @Test("malformed headers are header failures", arguments: [
+        "", "age-encryption.org/v1", "age-encryption.org/v2\n", "age-encryption.org/v1\r\n",
+        "age-encryption.org/v1\n-> X25519\n",
+        "age-encryption.org/v1\n->  X25519 a\n\n--- AAAA\n",
+        "age-encryption.org/v1\n-> a \n\n--- AAAA\n",
+        "age-encryption.org/v1\n->\n\n--- AAAA\n",
+        "age-encryption.org/v1\n-- a\n\n",
+        "age-encryption.org/v1\n-> a\n\n\n--- AAAA\n",
+        "age-encryption.org/v1\n-> a\n" + String(repeating: "A", count: 64) + "\n--- AAAA\n",
+        "age-encryption.org/v1\n-> a\nAA==\n--- AAAA\n",
+        "age-encryption.org/v1\n-> a\n\n---\n",
+        "age-encryption.org/v1\n-> a\n\n---  " + String(repeating: "A", count: 43) + "\n",
+        "age-encryption.org/v1\n-> a\n\n--- " + String(repeating: "A", count: 42) + "\n",
+    ])
+    func malformed(_ text: String) {
+        #expect(throws: AgeError.self) { try AgeHeader.parse(Array(text.utf8)) }
+        do { _ = try AgeHeader.parse(Array(text.utf8)) } catch { #expect(outcomeClass(error) == "header failure") }
+    }
+}
