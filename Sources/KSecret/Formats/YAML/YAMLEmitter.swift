@@ -18,7 +18,7 @@ struct YAMLEmitter {
                 mappingEntries([.pair(key: "sops", value: metadata)], indent: 0, base: 0, out: &out, firstInline: false)
             }
         case .scalar(let s):
-            out += YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: unit, lineBreak: lineBreak)) + lineBreak
+            out += YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: unit, lineBreak: lineBreak, unit: unit)) + lineBreak
         case .comment(let c):
             out += "#" + c.text + lineBreak
         }
@@ -37,7 +37,7 @@ struct YAMLEmitter {
             case .comment(let c):
                 out += "#" + c.text + lineBreak
             case .pair(let key, let value):
-                out += YAMLScalarRenderer.auto(key, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak)) + ":"
+                out += YAMLScalarRenderer.auto(key, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit)) + ":"
                 // Block content must stand right of its key: under a `- ` item the base is the dash.
                 emitValue(value, indent: indent, base: base + unit > indent ? base : indent, out: &out)
             }
@@ -47,7 +47,7 @@ struct YAMLEmitter {
     private func emitValue(_ value: Node, indent: Int, base: Int, out: inout String) {
         switch value {
         case .scalar(let s):
-            out += " " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak)) + lineBreak
+            out += " " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit)) + lineBreak
         case .mapping(let entries) where entries.isEmpty:
             out += " {}" + lineBreak
         case .sequence(let items) where items.isEmpty:
@@ -73,7 +73,7 @@ struct YAMLEmitter {
             case .comment(let c):
                 out += "#" + c.text + lineBreak
             case .scalar(let s):
-                out += "- " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: dash + unit, lineBreak: lineBreak)) + lineBreak
+                out += "- " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: dash + 2, lineBreak: lineBreak, unit: unit)) + lineBreak
             case .mapping(let entries) where entries.isEmpty:
                 out += "- {}" + lineBreak
             case .sequence(let nested) where nested.isEmpty:

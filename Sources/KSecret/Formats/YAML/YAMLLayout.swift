@@ -36,6 +36,9 @@ struct YAMLLayout: StoreLayout {
         var blockMappingRoot: Bool
     }
 
+    /// The shape of each expanded alias's value (mapping keys, or the item count of a sequence),
+    /// by the alias's offset: tells the value itself apart from a collection that only holds it.
+    var aliasShapes: [Int: [String]] = [:]
     var source: [UInt8]
     var scalars: [ScalarSpan] = []
     var comments: [CommentSpan] = []

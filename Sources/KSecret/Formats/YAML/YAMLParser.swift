@@ -86,12 +86,21 @@ struct YAMLParser {
             guard offset > cursor else { return }
             let found = comments(in: cursor..<offset)
             cursor = offset
+            // Once a comment has gone to an outer collection, the inner ones are over for the
+            // comments that follow it (sops reads those as the outer collection's foot comments).
+            var innermost = stack.count - 1
             for (comment, column) in found {
                 guard let top = stack.last else { leading.append(comment); continue }
                 if beforeEnd && !top.flow {
                     // Deferred to the innermost frame whose column is <= the comment's column.
-                    var target = stack.count - 1
-                    while target > 0 && column < stack[target].column { target -= 1 }
+                    var target = innermost
+                    // An indentless sequence (`key:` then `- a` at the key's column) ends where its
+                    // parent's next key starts: a comment at that column belongs to the parent.
+                    while target > 0 && (column < stack[target].column
+                        || (!stack[target].isMapping && stack[target].column == stack[target - 1].column && column <= stack[target].column)) {
+                        target -= 1
+                    }
+                    innermost = target
                     if target == stack.count - 1 { attach(comment, to: top) } else { deferred.append((comment, target)) }
                 } else {
                     attach(comment, to: top)
@@ -108,7 +117,14 @@ struct YAMLParser {
                     if stack.count == 1 && key == "sops" {
                         metadata = metadata ?? node
                         let stop = lineStart(of: end) == end ? end : lineEnd(after: end)
-                        sopsRange = pendingSopsStart.map { $0..<stop }
+                        sopsRange = pendingSopsStart.map { start in
+                            // ksecret appends the block to a file without a final line break as
+                            // "\nsops: ...", without a final break: removing it restores the file.
+                            if stop == source.count, source.last != 0x0A, start > 0, source[start - 1] == 0x0A {
+                                return (start > 1 && source[start - 2] == 0x0D ? start - 2 : start - 1)..<stop
+                            }
+                            return start..<stop
+                        }
                     } else {
                         top.entries.append(.pair(key: key, value: node))
                     }
@@ -233,6 +249,18 @@ struct YAMLParser {
             case .mappingEnd, .sequenceEnd:
                 scanGap(to: event.start, beforeEnd: true)
                 cursor = max(cursor, event.end)
+                if let top = stack.last, top.flow, stack.count < 2 || !stack[stack.count - 2].flow {
+                    // A comment on the line right after a flow collection belongs to it (sops reads
+                    // it as the collection's line comment).
+                    var i = event.end
+                    while i < source.count && (source[i] == 0x20 || source[i] == 0x09) { i += 1 }
+                    if i < source.count && source[i] == UInt8(ascii: "#") {
+                        var e = i
+                        while e < source.count && source[e] != 0x0A && source[e] != 0x0D { e += 1 }
+                        for (comment, _) in comments(in: i..<e) { attach(comment, to: top) }
+                        cursor = e
+                    }
+                }
                 let frame = stack.removeLast()
                 if let pendingKey = frame.pendingKey {
                     throw KSecretError(.couldNotReadInputFile, "the key \(TreePath.render([pendingKey])) has no value")
@@ -287,6 +315,8 @@ struct YAMLParser {
                 var spanStart = valueStart
                 var blockIndent = (stack.last?.baseIndent ?? 0) + layout.indentUnit
                 if let top = stack.last, top.isMapping, blockIndent <= top.column { blockIndent = top.column + layout.indentUnit }
+                // A block scalar that is itself a sequence item is indented past its "- " (sops's writer).
+                if let top = stack.last, !top.isMapping, !top.flow { blockIndent = top.column + 2 }
                 switch event.style {
                 case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
                 case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
@@ -325,6 +355,11 @@ struct YAMLParser {
                     var indent = 0
                     while k + indent < contentEnd && source[k + indent] == 0x20 { indent += 1 }
                     if indent > 0 { blockIndent = indent }
+                    // An explicit indentation indicator fixes the content's indentation relative to
+                    // the enclosing collection, whatever the first line holds.
+                    if let digit = headerText.first(where: \.isNumber)?.wholeNumberValue {
+                        blockIndent = (stack.last?.column ?? 0) + digit
+                    }
                     spanStart = contentStart
                     end = contentEnd
                 default: style = .plain
@@ -384,7 +419,16 @@ struct YAMLParser {
             case .comment(var c): c.origin = nil; return .comment(c)
             }
         }
+        layout.aliasShapes[alias.lowerBound] = Self.shape(node)
         return copy(node)
+    }
+
+    static func shape(_ node: Node) -> [String] {
+        switch node {
+        case .mapping(let entries): return entries.compactMap(\.key)
+        case .sequence(let items): return ["#\(items.filter { !$0.isComment }.count)"]
+        default: return []
+        }
     }
 
     /// The typed value of a scalar event (Format.md §4.2: sops's YAML typing).

@@ -29,6 +29,9 @@ enum YAMLScalarRenderer {
         var lineBreak = "\n"
         /// The scalar ends the input with no final line break (a clip block then has no final newline).
         var atEndOfInput = false
+        /// The file's indentation step: the indentation indicator of a new block whose text starts
+        /// with a space or a blank line (as sops's YAML writer does it).
+        var unit = 4
     }
 
     /// The text for `value` in `style`, or in the style yaml.v3 would pick when `style` cannot carry
@@ -57,7 +60,7 @@ enum YAMLScalarRenderer {
         case .singleQuoted:
             if singleAllowed(s) { return singleQuoted(s) }
         case .doubleQuoted:
-            return doubleQuoted(s)
+            return doubleQuoted(s, escapeBeyondBMP: false)
         case .literal(let header):
             if !context.flow, let text = literal(s, header: header, context: context) { return text }
         case .folded(let header):
@@ -122,6 +125,7 @@ enum YAMLScalarRenderer {
         }
         for (i, c) in b.enumerated() {
             if c == 0x09, allowTabs, i > 0, i < b.count - 1 { continue }   // a tab inside is readable plain
+            if c >= 0xF0, !allowTabs { return false }   // beyond the BMP: libyaml's writer escapes it
             if c < 0x20 || c == 0x7F { return false }             // control characters, tab
             if c == 0xC2, i + 1 < b.count, b[i + 1] == 0x85 || b[i + 1] == 0xA0 { return false }   // NEL, NBSP
             if c == 0xE2, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0xA8 || b[i + 2] == 0xA9 { return false } // LS, PS
@@ -137,7 +141,7 @@ enum YAMLScalarRenderer {
     }
 
     static func singleAllowed(_ s: String) -> Bool {
-        for c in s.utf8 where c < 0x20 || c == 0x7F { return false }
+        for c in s.utf8 where c < 0x20 || c == 0x7F || c >= 0xF0 { return false }
         return true
     }
 
@@ -146,7 +150,7 @@ enum YAMLScalarRenderer {
     }
 
     /// Double-quoted with libyaml's escapes; printable Unicode is written as is.
-    static func doubleQuoted(_ s: String) -> String {
+    static func doubleQuoted(_ s: String, escapeBeyondBMP: Bool = true) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar.value {
@@ -166,6 +170,10 @@ enum YAMLScalarRenderer {
             case 0x2028: out += "\\L"
             case 0x2029: out += "\\P"
             case 0xFEFF: out += "\\uFEFF"
+            case 0x10000... where escapeBeyondBMP:
+                // libyaml's writer treats characters beyond the BMP as not printable.
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\U" + String(repeating: "0", count: 8 - hex.count) + hex
             case 0x01...0x1F, 0x7F...0x9F:
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
@@ -232,16 +240,22 @@ enum YAMLScalarRenderer {
     /// and a leading space or blank line needs the author's indentation indicator.
     private static func blockAllowed(_ s: String, keeping header: String?) -> Bool {
         for c in s.utf8 where (c < 0x20 && c != 0x0A && c != 0x09) || c == 0x7F { return false }
-        let hasIndicator = header?.contains(where: \.isNumber) ?? false
-        if s.hasPrefix(" ") || s.hasPrefix("\n") || s.hasPrefix("\t") { return hasIndicator }
+        // A first line that starts with a space needs an indentation indicator (a new block gets one);
+        // a leading blank line is fine in a kept block.
+        let hasIndicator = header?.contains(where: \.isNumber) ?? true
+        if s.hasPrefix(" ") || s.hasPrefix("\t") { return hasIndicator }
+        if s.hasPrefix("\n") { return true }
         if header != nil { return true }
-        if s.utf8.contains(0x09) { return false }
+        if s.utf8.contains(where: { $0 >= 0xF0 }) { return false }
         for line in s.split(separator: "\n", omittingEmptySubsequences: false) where line.hasSuffix(" ") { return false }
         return true
     }
 
     private static func blockHeader(indicator: Character, original: String?, value: String, context: Context) -> String {
         var chomp = chomping(for: value)
+        if original == nil, value.hasPrefix(" ") || value.hasPrefix("\n") {
+            return String(indicator) + String(context.unit) + chomp
+        }
         if let original {
             let originalChomp = original.contains("-") ? "-" : original.contains("+") ? "+" : ""
             if originalChomp == chomp { return original }

@@ -69,6 +69,15 @@ struct YAMLPatcher {
     let layout: YAMLLayout
     private static let encPrefix = "ENC[AES256_GCM,"
 
+    /// Where the data of a file without a final line break ends: the end of the input, or where a
+    /// metadata block that ksecret appended to such a file starts.
+    private var unterminatedEnd: Int {
+        let source = layout.source
+        guard source.last != 0x0A else { return -1 }
+        if let last = layout.documents.last?.metadata, last.upperBound == source.count { return last.lowerBound }
+        return source.count
+    }
+
     private struct Patch { var range: Range<Int>; var text: String }
 
     func write(_ document: Document, metadata: Node?) -> [UInt8] {
@@ -79,12 +88,23 @@ struct YAMLPatcher {
             let emitter = YAMLEmitter(unit: layout.indentUnit, lineBreak: layout.lineBreak)
             var block = ""
             if let metadata { emitter.mappingEntries([.pair(key: "sops", value: metadata)], indent: 0, base: 0, out: &block, firstInline: false) }
+            let lineBreak = layout.lineBreak
+            /// At the end of a file without a final line break, the block goes on a new line and itself
+            /// ends without one, so that removing it gives back the file as it was.
+            func unterminated(_ text: String) -> String {
+                text.isEmpty ? "" : lineBreak + String(text.dropLast(lineBreak.count))
+            }
             for doc in layout.documents {
                 if let range = doc.metadata {
-                    patches.append(Patch(range: range, text: block))
+                    let atUnterminatedEnd = range.upperBound == layout.source.count && layout.source.last != 0x0A
+                    patches.append(Patch(range: range, text: atUnterminatedEnd ? unterminated(block) : block))
                 } else if metadata != nil {
                     var text = block
-                    if doc.insertion > 0, layout.source[doc.insertion - 1] != 0x0A { text = layout.lineBreak + text }
+                    if doc.insertion == layout.source.count, doc.insertion > 0, layout.source[doc.insertion - 1] != 0x0A {
+                        text = unterminated(block)
+                    } else if doc.insertion > 0, layout.source[doc.insertion - 1] != 0x0A {
+                        text = lineBreak + text
+                    }
                     patches.append(Patch(range: doc.insertion..<doc.insertion, text: text))
                 }
             }
@@ -170,22 +190,28 @@ struct YAMLPatcher {
         }
     }
 
-    /// The alias a collection was expanded from (its first leaf says so), if any.
+    /// The alias a collection was expanded from, if it is such a copy: its first leaf points at the
+    /// alias and its shape is the anchored value's.
     private func aliasRange(_ node: Node) -> Range<Int>? {
+        guard let range = firstLeafAlias(node), layout.aliasShapes[range.lowerBound] == YAMLParser.shape(node) else { return nil }
+        return range
+    }
+
+    private func firstLeafAlias(_ node: Node) -> Range<Int>? {
         switch node {
         case .scalar: return nil
         case .comment: return nil
         case .mapping(let entries):
             for case .pair(_, let v) in entries {
                 if case .scalar(let s) = v { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
-                return aliasRange(v)
+                return firstLeafAlias(v)
             }
             return nil
         case .sequence(let items):
             for item in items {
                 if case .scalar(let s) = item { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
                 if case .comment = item { continue }
-                return aliasRange(item)
+                return firstLeafAlias(item)
             }
             return nil
         }
@@ -196,7 +222,7 @@ struct YAMLPatcher {
         let context = YAMLScalarRenderer.Context(flow: true, blockIndent: layout.indentUnit, lineBreak: layout.lineBreak)
         switch node {
         case .scalar(let s):
-            if isEncrypted(s.value), case .string(let enc) = s.value { return YAMLScalarRenderer.doubleQuoted(enc) }
+            if isEncrypted(s.value), case .string(let enc) = s.value { return "\"\\x45" + enc.dropFirst() + "\"" }
             return YAMLScalarRenderer.render(s.value, style: .plain, context: context)
         case .comment: return ""
         case .mapping(let entries):
@@ -243,7 +269,8 @@ struct YAMLPatcher {
             return patches
         }
         var context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
-        context.atEndOfInput = origin.span.upperBound == layout.source.count
+        context.atEndOfInput = origin.span.upperBound == unterminatedEnd
+        context.unit = layout.indentUnit
         var text = YAMLScalarRenderer.render(value, style: origin.style, context: context)
         if let header = origin.header {
             if (text.hasPrefix("|") || text.hasPrefix(">")), let br = text.range(of: layout.lineBreak) {
