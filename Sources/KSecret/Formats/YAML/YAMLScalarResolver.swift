@@ -19,8 +19,10 @@ enum YAMLScalarResolver {
         let first = bytes[0]
         let numericStart = (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
         if numericStart {
-            if let int = parseInt(bytes) { return .int(int) }
-            if isFloat(bytes), let value = Double(text.replacingOccurrences(of: "_", with: "")) { return .float(value) }
+            // sops's YAML library drops underscores before parsing numbers (`1_000` is 1000).
+            let digits = bytes.contains(UInt8(ascii: "_")) ? bytes.filter { $0 != UInt8(ascii: "_") } : bytes
+            if !digits.isEmpty, let int = parseInt(digits) { return .int(int) }
+            if !digits.isEmpty, isFloat(digits), let value = Double(String(decoding: digits, as: UTF8.self)) { return .float(value) }
             if let time = parseTimestamp(text) { return .time(time) }
         }
         return .string(text)
@@ -34,12 +36,12 @@ enum YAMLScalarResolver {
         if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") { negative = bytes[0] == UInt8(ascii: "-"); i = 1 }
         guard i < bytes.count else { return nil }
         var radix: Int64 = 10
-        if bytes.count - i > 2, bytes[i] == UInt8(ascii: "0") {
+        if bytes.count - i >= 2, bytes[i] == UInt8(ascii: "0") {
             switch bytes[i + 1] {
-            case UInt8(ascii: "x"): radix = 16; i += 2
-            case UInt8(ascii: "o"): radix = 8; i += 2
-            case UInt8(ascii: "b"): radix = 2; i += 2
-            default: break
+            case UInt8(ascii: "x"), UInt8(ascii: "X"): radix = 16; i += 2
+            case UInt8(ascii: "o"), UInt8(ascii: "O"): radix = 8; i += 2
+            case UInt8(ascii: "b"), UInt8(ascii: "B"): radix = 2; i += 2
+            default: radix = 8; i += 1   // Go's base-0 rule: a leading 0 means octal
             }
         }
         guard i < bytes.count else { return nil }
