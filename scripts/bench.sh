@@ -35,6 +35,8 @@ command -v age-keygen >/dev/null || die "age-keygen is missing: run 'make deps'"
 work="$(mktemp -d)"   # 0700: plaintext inputs and decrypted outputs stay private
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$OUT"
+# Run from the scratch directory: the repository's own .sops.yaml must not apply to bench files.
+cd "$work"
 
 python3 "$ROOT/scripts/gen_bench_yaml.py" "$work" --seed "$SEED"
 age-keygen -o "$work/key.txt" 2>/dev/null

@@ -39,7 +39,7 @@ struct Decrypt: ParsableCommand {
             let outputFormat = try types.output(for: path, input: input)
             let bytes = try Input.read(file)
             let engine = SecretsEngine(environment: KSecretEnvironment())
-            let opened = try engine.open(bytes, path: path, format: input, ignoreMac: ignoreMac)
+            let opened = try engine.open(bytes, path: path, format: input, ignoreMac: ignoreMac, forRewrite: false)
             let result: [UInt8]
             if let extract {
                 result = try opened.extract(TreePath.parse(extract, errorCode: .invalidTreePathFormat), format: outputFormat)

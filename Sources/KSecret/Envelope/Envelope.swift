@@ -36,11 +36,11 @@ public enum Envelope {
     /// Decrypts an encrypted document and verifies its MAC against `metadata.mac` unless
     /// `ignoreMac`. Returns the plaintext and the IV stash for a later re-encryption.
     /// Exit 25 for a malformed or unauthentic value (naming its key path), 51 for a MAC problem.
-    public static func decrypt(_ doc: Document, dataKey: [UInt8], metadata: Metadata, ignoreMac: Bool) throws
+    public static func decrypt(_ doc: Document, dataKey: [UInt8], metadata: Metadata, ignoreMac: Bool, recordStash: Bool = true) throws
         -> (document: Document, stash: IVStash) {
         try checkKey(dataKey)
         let walker = try EnvelopeWalker(mode: .decrypt, key: dataKey, selection: metadata.selection ?? .default,
-                                        macOnlyEncrypted: metadata.macOnlyEncrypted, stash: IVStash(), random: SecureBytes.random)
+                                        macOnlyEncrypted: metadata.macOnlyEncrypted, stash: IVStash(recording: recordStash), random: SecureBytes.random)
         let branches = try doc.branches.map { try walker.walkRoot($0) }
         let computed = walker.finishMAC()
         var stash = walker.stash

@@ -16,6 +16,8 @@ final class EnvelopeWalker {
     var stash: IVStash
     let random: (Int) -> [UInt8]
     let hasher = Hasher(.sha512)
+    /// The data key's AES schedule, set up once for all values of the file.
+    private lazy var cipher: AESGCMKey? = try? AESGCMKey(key: key)
 
     private var path: [String] = []
     /// The current path as `k1:k2:…:`; empty at the root.
@@ -219,7 +221,8 @@ final class EnvelopeWalker {
 
     private func sealBytes(_ bytes: [UInt8], type: String, iv: [UInt8]) throws -> String {
         do {
-            let sealed = try AESGCM.seal(key: key, iv: iv, plaintext: bytes, aad: aad)
+            let sealed = try cipher.map { try $0.seal(iv: iv, plaintext: bytes, aad: aad) }
+                ?? AESGCM.seal(key: key, iv: iv, plaintext: bytes, aad: aad)
             return EncryptedValue(data: sealed.ciphertext, iv: iv, tag: sealed.tag, type: type).text
         } catch {
             throw KSecretError(.errorEncryptingTree, "could not encrypt value at \(TreePath.render(path))",
@@ -231,7 +234,8 @@ final class EnvelopeWalker {
         let value = try EncryptedValue.parse(text, path: path)
         let plain: [UInt8]
         do {
-            plain = try AESGCM.open(key: key, iv: value.iv, ciphertext: value.data, tag: value.tag, aad: aad)
+            plain = try cipher.map { try $0.open(iv: value.iv, ciphertext: value.data, tag: value.tag, aad: aad) }
+                ?? AESGCM.open(key: key, iv: value.iv, ciphertext: value.data, tag: value.tag, aad: aad)
         } catch {
             throw KSecretError(.errorDecryptingTree, "could not decrypt value at \(TreePath.render(path))",
                                hints: ["the value, its key path or the data key does not match: the file may have been tampered with or the value moved to another key"],

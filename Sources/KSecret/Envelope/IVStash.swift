@@ -12,8 +12,12 @@ public struct IVStash: Sendable, Equatable {
     }
 
     private var ivs: [Key: [UInt8]] = [:]
+    /// A stash that records nothing: for a decryption whose plaintext is only printed.
+    private var recording = true
 
     public init() {}
+
+    public init(recording: Bool) { self.recording = recording }
 
     public var count: Int { ivs.count }
     public var isEmpty: Bool { ivs.isEmpty }
@@ -37,10 +41,12 @@ public struct IVStash: Sendable, Equatable {
     }
 
     mutating func record(aad: [UInt8], value: ScalarValue, iv: [UInt8]) {
+        guard recording else { return }
         if let k = Self.key(aad: aad, value: value) { ivs[k] = iv }
     }
 
     mutating func record(aad: [UInt8], comment: String, iv: [UInt8]) {
+        guard recording else { return }
         ivs[Key(aad: aad, kind: Self.commentKind, bytes: Array(comment.utf8))] = iv
     }
 

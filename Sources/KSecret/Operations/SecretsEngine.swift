@@ -40,8 +40,9 @@ public struct SecretsEngine: Sendable {
     // MARK: Open
 
     /// Decrypts a file into an `OpenedFile` that can print, extract, or be sealed again.
+    /// `forRewrite: false` (a decryption that is only printed) skips remembering IVs for re-encryption.
     public func open(_ bytes: [UInt8], path: String, format: FileFormat, ignoreMac: Bool = false,
-                     storeOptions: StoreOptions = StoreOptions()) throws -> OpenedFile {
+                     storeOptions: StoreOptions = StoreOptions(), forRewrite: Bool = true) throws -> OpenedFile {
         let parsed = try format.store.parse(bytes, path: path)
         guard let node = parsed.metadata else {
             throw KSecretError(.generic, "sops metadata not found in \(path)",
@@ -50,7 +51,8 @@ public struct SecretsEngine: Sendable {
         }
         let metadata = try Metadata(node: node)
         let dataKey = try MasterKeys.unwrap(metadata, path: path, environment: environment)
-        let (document, stash) = try Envelope.decrypt(parsed.document, dataKey: dataKey.bytes, metadata: metadata, ignoreMac: ignoreMac)
+        let (document, stash) = try Envelope.decrypt(parsed.document, dataKey: dataKey.bytes, metadata: metadata, ignoreMac: ignoreMac,
+                                                     recordStash: forRewrite)
         return OpenedFile(path: path, format: format, parsed: parsed, metadata: metadata, dataKey: dataKey,
                           document: document, stash: stash, storeOptions: storeOptions)
     }

@@ -21,15 +21,26 @@ public enum AtomicFile {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw KSecretError(.noFileSpecified, "\(path) is a directory", location: SourceLocation(file: path))
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw KSecretError(.couldNotReadInputFile, "cannot read \(path): permission denied", location: SourceLocation(file: path))
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw KSecretError(.couldNotReadInputFile, "cannot read \(path): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
         }
-        defer { try? handle.close() }
-        do {
-            return [UInt8](try handle.readToEnd() ?? Data())
-        } catch {
-            throw KSecretError(.couldNotReadInputFile, "cannot read \(path)", location: SourceLocation(file: path), cause: error)
+        defer { close(fd) }
+        // One read of the size stat gave, then more until EOF (the file may be growing, or a pipe).
+        var bytes = [UInt8](repeating: 0, count: max(Int(st.st_size), 0) + 1)
+        var count = 0
+        while true {
+            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 4096))) }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw KSecretError(.couldNotReadInputFile, "cannot read \(path): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+            }
+            if n == 0 { break }
+            count += n
         }
+        bytes.removeSubrange(count...)
+        return bytes
     }
 
     /// Replaces `path` with `bytes` atomically, keeping its mode (or `mode` for a new file).

@@ -8,7 +8,7 @@ struct YAMLEvent {
     var end: Int
     var line: Int      // 0-based, of start
     var column: Int    // 0-based, of start
-    var value: [UInt8] = []
+    var value: String = ""
     var anchor: String?
     var tag: String?
     var style: yaml_scalar_style_t = YAML_ANY_SCALAR_STYLE
@@ -94,7 +94,7 @@ final class YAMLEventReader {
         case YAML_SCALAR_EVENT:
             result.kind = .scalar
             let s = event.data.scalar
-            result.value = s.value.map { Array(UnsafeBufferPointer(start: $0, count: s.length)) } ?? []
+            result.value = s.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: s.length), as: UTF8.self) } ?? ""
             result.anchor = string(s.anchor)
             result.tag = string(s.tag)
             result.style = s.style

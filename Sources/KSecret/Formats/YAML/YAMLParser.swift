@@ -56,6 +56,8 @@ struct YAMLParser {
 
         /// Comments in source[from..<to], with their columns.
         func comments(in range: Range<Int>) -> [(Comment, Int)] {
+            // Most gaps are ": " or a line break and indentation: no comment to look for.
+            guard source[range].contains(UInt8(ascii: "#")) else { return [] }
             var found: [(Comment, Int)] = []
             var i = range.lowerBound
             while i < range.upperBound {
@@ -291,7 +293,7 @@ struct YAMLParser {
                 cursor = max(cursor, end)
                 if let top = stack.last, top.isMapping, top.pendingKey == nil {
                     // A key.
-                    let key = String(decoding: event.value, as: UTF8.self)
+                    let key = event.value
                     if event.style == YAML_PLAIN_SCALAR_STYLE && event.tag == nil {
                         switch YAMLScalarResolver.resolvePlain(key) {
                         case .string: break
@@ -433,7 +435,7 @@ struct YAMLParser {
 
     /// The typed value of a scalar event (Format.md §4.2: sops's YAML typing).
     private func typedValue(_ event: YAMLEvent) -> ScalarValue {
-        let text = String(decoding: event.value, as: UTF8.self)
+        let text = event.value
         if let tag = event.tag, tag != "!" {
             switch tag {
             case "tag:yaml.org,2002:str": return .string(text)

@@ -6,6 +6,8 @@ import Foundation
 enum YAMLScalarResolver {
     static func resolvePlain(_ text: String) -> ScalarValue {
         if text.isEmpty { return .null }
+        // Most values are words: only these first characters can start a null, bool, number or date.
+        guard let head = text.utf8.first, "~nNtTfF.+-0123456789".utf8.contains(head) else { return .string(text) }
         let bytes = Array(text.utf8)
         switch text {
         case "~", "null", "Null", "NULL": return .null

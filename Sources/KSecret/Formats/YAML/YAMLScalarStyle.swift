@@ -74,7 +74,7 @@ enum YAMLScalarRenderer {
     /// yaml.v3's choice: plain when it reads back as the same string and is not a YAML 1.1 special
     /// (`yes`, `on`, `1:20`); a literal block for multi-line text; else single or double quotes.
     static func auto(_ s: String, context: Context) -> String {
-        if s.contains("\n") {
+        if s.utf8.contains(0x0A) {
             if !context.flow, let text = literal(s, header: nil, context: context) { return text }
             return doubleQuoted(s)
         }

@@ -109,7 +109,11 @@ struct YAMLPatcher {
                 }
             }
         }
-        patches.sort { $0.range.lowerBound < $1.range.lowerBound || ($0.range.lowerBound == $1.range.lowerBound && $0.range.isEmpty && !$1.range.isEmpty) }
+        let inOrder: (Patch, Patch) -> Bool = { $0.range.lowerBound < $1.range.lowerBound || ($0.range.lowerBound == $1.range.lowerBound && $0.range.isEmpty && !$1.range.isEmpty) }
+        // Patches come in document order except for metadata and aliases: sort only when needed.
+        if zip(patches, patches.dropFirst()).contains(where: { !inOrder($0, $1) && $0.range.lowerBound != $1.range.lowerBound }) {
+            patches.sort(by: inOrder)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(layout.source.count + patches.count * 64)
         var cursor = 0
@@ -273,9 +277,9 @@ struct YAMLPatcher {
         context.unit = layout.indentUnit
         var text = YAMLScalarRenderer.render(value, style: origin.style, context: context)
         if let header = origin.header {
-            if (text.hasPrefix("|") || text.hasPrefix(">")), let br = text.range(of: layout.lineBreak) {
-                let head = String(text[..<br.lowerBound])
-                let body = String(text[br.lowerBound...])
+            if (text.hasPrefix("|") || text.hasPrefix(">")), let br = text.utf8.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
+                let head = String(text[..<br])
+                let body = String(text[br...])
                 if !layout.source[header].elementsEqual(head.utf8) { patches.append(Patch(range: header, text: head)) }
                 if !layout.source[origin.span].elementsEqual(body.utf8) { patches.append(Patch(range: origin.span, text: body)) }
                 return patches
@@ -283,7 +287,7 @@ struct YAMLPatcher {
             patches.append(Patch(range: header.lowerBound..<origin.span.upperBound, text: text))
             return patches
         }
-        if text.contains(layout.lineBreak) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
+        if text.utf8.contains(0x0A) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
         if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
         return patches
     }
