@@ -58,7 +58,15 @@ extension Document {
     }
 
     private static func set(_ node: Node, _ path: ArraySlice<TreePath.Component>, _ leaf: Node) -> Node {
-        guard let first = path.first else { return leaf }
+        guard let first = path.first else {
+            // A scalar replacing a scalar takes over its place in the file (its origin), so a
+            // layout-preserving store writes the new value where the old one stood.
+            if case .scalar(let old) = node, case .scalar(var new) = leaf, new.origin == nil {
+                new.origin = old.origin
+                return .scalar(new)
+            }
+            return leaf
+        }
         let rest = path.dropFirst()
         switch (node, first) {
         case (.mapping(var entries), .key(let k)):

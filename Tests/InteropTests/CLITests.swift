@@ -1,0 +1,301 @@
+import Foundation
+import Testing
+@testable import KSecret
+
+/// The ksecret binary as users drive it: exit codes (Documentation/ExitCodes.md), tamper refusal,
+/// stable ciphertext on set/replace/edit (Format.md §1.5), atomic in-place writes, the edit temp
+/// file's life cycle. Every run gets a throwaway key and a scratch directory.
+@Suite("ksecret command line", .enabled(if: Peers.ksecret != nil, "needs a built ksecret (swift build)"))
+struct CLITests {
+    let dir: URL
+    let keyFile: String
+    let recipient: String
+    var env: [String: String] { ["SOPS_AGE_KEY_FILE": keyFile] }
+
+    static let plain = """
+        # database settings
+        db:
+          host: db.internal   # primary
+          port: 5432
+          user: app
+          password: 's3cr3t: with colon'
+        token: abcdef
+        list:
+          - one
+          - two
+
+        """
+
+    init() throws {
+        dir = try Peers.temporaryDirectory()
+        keyFile = dir.appendingPathComponent("keys.txt").path
+        let gen = try Peers.run(Peers.ksecret!, ["keygen", "-o", keyFile])
+        recipient = gen.stderr.replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func ksecret(_ args: [String], stdin: [UInt8]? = nil, extraEnv: [String: String] = [:]) throws -> Peers.Result {
+        try Peers.run(Peers.ksecret!, args, environment: env.merging(extraEnv) { $1 }, stdin: stdin, directory: dir)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func read(_ path: String) throws -> String { String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self) }
+
+    /// An encrypted copy of `plain` at `name`.
+    func encrypted(_ name: String = "secrets.yaml", _ text: String = plain) throws -> String {
+        let path = try write(name, text)
+        let r = try ksecret(["encrypt", "-i", "--age", recipient, path])
+        try #require(r.status == 0, "encrypt: \(r.stderr)")
+        return path
+    }
+
+    /// Asserts that exactly the line of `key`, the MAC and perhaps `lastmodified` (same second or not) changed.
+    func expectOnlyChanged(_ key: String, _ before: String, _ after: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let changed = changedLines(before, after)
+        #expect(changed.contains { $0.contains("\(key):") }, "\(changed)", sourceLocation: sourceLocation)
+        #expect(changed.contains { $0.contains("mac:") }, "\(changed)", sourceLocation: sourceLocation)
+        #expect(changed.allSatisfy { $0.contains("\(key):") || $0.contains("mac:") || $0.contains("lastmodified:") }, "\(changed)",
+                sourceLocation: sourceLocation)
+    }
+
+    func changedLines(_ a: String, _ b: String) -> [String] {
+        let x = a.split(separator: "\n", omittingEmptySubsequences: false), y = b.split(separator: "\n", omittingEmptySubsequences: false)
+        guard x.count == y.count else { return ["line count \(x.count) -> \(y.count)"] }
+        return zip(x, y).filter { $0 != $1 }.map { String($0.1.prefix(40)) }
+    }
+
+    // MARK: exit codes
+
+    @Test("encrypting an encrypted file exits 203 and writes nothing")
+    func alreadyEncrypted() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let r = try ksecret(["encrypt", "-i", "--age", recipient, path])
+        #expect(r.status == 203)
+        #expect(r.stderr.contains("already encrypted"))
+        #expect(try read(path) == before)
+    }
+
+    @Test("decrypting a plain file exits 1 with sops's message; a missing file exits 100; an empty one 92")
+    func plainMissingEmpty() throws {
+        let plain = try write("plain.yaml", "a: 1\n")
+        let r1 = try ksecret(["decrypt", plain])
+        #expect(r1.status == 1 && r1.stderr.contains("sops metadata not found"))
+        let r2 = try ksecret(["decrypt", dir.appendingPathComponent("nope.yaml").path])
+        #expect(r2.status == 100)
+        let empty = try write("empty.yaml", "")
+        let r3 = try ksecret(["encrypt", "--age", recipient, empty])
+        #expect(r3.status == 92)
+    }
+
+    @Test("without the key: exit 128 naming the recipient and where ksecret looked")
+    func wrongKey() throws {
+        let path = try encrypted()
+        let other = dir.appendingPathComponent("other.txt").path
+        _ = try ksecret(["keygen", "-o", other])
+        let r = try ksecret(["decrypt", path], extraEnv: ["SOPS_AGE_KEY_FILE": other])
+        #expect(r.status == 128)
+        #expect(r.stderr.contains(recipient))
+        #expect(r.stderr.contains(other))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test("malformed YAML: exit 2 with file, line, column and a caret, and the value masked")
+    func malformedYAML() throws {
+        let path = try write("bad.yaml", "a: 1\nb: [secretvalue, 2\nc: 3\n")
+        let r = try ksecret(["encrypt", "--age", recipient, path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.yaml:"))
+        #expect(r.stderr.contains("^"))
+        #expect(!r.stderr.contains("secretvalue"))
+    }
+
+    // MARK: tampering (Format.md §1, §3)
+
+    enum Tamper: String, CaseIterable, Sendable {
+        case flipData, flipIV, flipTag, flipMAC, swapValues, editLastModified, editClearValue
+    }
+
+    @Test("tampered files are refused with no plaintext printed and nothing written", arguments: Tamper.allCases)
+    func tampered(_ kind: Tamper) throws {
+        let path = try encrypted("t-\(kind.rawValue).yaml", Self.plain.replacingOccurrences(of: "token: abcdef", with: "token: abcdef\nnote_unencrypted: visible"))
+        var text = try read(path)
+        func flip(in field: String, of key: String) {
+            // Change one base64 character of `field` in the line of `key`.
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let i = lines.firstIndex { $0.contains("\(key): ") }!
+            let range = lines[i].range(of: field + ":")!
+            let at = lines[i].index(range.upperBound, offsetBy: 2)
+            let c = lines[i][at]
+            lines[i].replaceSubrange(at...at, with: c == "A" ? "B" : "A")
+            text = lines.joined(separator: "\n")
+        }
+        var expected: Int32 = 25
+        switch kind {
+        case .flipData: flip(in: "data", of: "password")
+        case .flipIV: flip(in: "iv", of: "password")
+        case .flipTag: flip(in: "tag", of: "password")
+        case .flipMAC: flip(in: "data", of: "mac"); expected = 51
+        case .swapValues:
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let u = lines.firstIndex { $0.contains("user: ") }!, p = lines.firstIndex { $0.contains("password: ") }!
+            let uv = lines[u].components(separatedBy: ": ")[1], pv = lines[p].components(separatedBy: ": ")[1]
+            lines[u] = lines[u].replacingOccurrences(of: uv, with: pv)
+            lines[p] = lines[p].replacingOccurrences(of: pv, with: uv)
+            text = lines.joined(separator: "\n")
+        case .editLastModified:
+            let r = text.range(of: #"lastmodified: "[^"]+""#, options: .regularExpression)!
+            text.replaceSubrange(r, with: "lastmodified: \"2001-01-01T00:00:00Z\"")
+            expected = 51
+        case .editClearValue:
+            text = text.replacingOccurrences(of: "note_unencrypted: visible", with: "note_unencrypted: changed")
+            expected = 51
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let r = try ksecret(["decrypt", path])
+        #expect(r.status == expected, "\(kind): \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        for secret in ["s3cr3t", "abcdef", "db.internal"] { #expect(!r.stderr.contains(secret)) }
+        let inPlace = try ksecret(["decrypt", "-i", path])
+        #expect(inPlace.status == expected)
+        #expect(try read(path) == text, "a refused in-place decrypt must not write")
+        if expected == 51 {
+            #expect(try ksecret(["decrypt", "--ignore-mac", path]).status == 0)
+        }
+    }
+
+    // MARK: stable ciphertext
+
+    @Test("set changes only the value's line, lastmodified and mac")
+    func setKeepsCiphertext() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let r = try ksecret(["set", path, #"["db"]["password"]"#, #""n3w""#])
+        try #require(r.status == 0, "\(r.stderr)")
+        expectOnlyChanged("password", before, try read(path))
+        let extract = try ksecret(["decrypt", "--extract", #"["db"]["password"]"#, path])
+        #expect(extract.text == "n3w")
+        let unset = try ksecret(["unset", path, #"["token"]"#])
+        #expect(unset.status == 0)
+        #expect(!(try ksecret(["decrypt", path]).text.contains("token")))
+    }
+
+    @Test("replace keeps the ciphertext of every unchanged value")
+    func replaceKeepsCiphertext() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let newPlain = try write("new.yaml", Self.plain.replacingOccurrences(of: "port: 5432", with: "port: 6543"))
+        let r = try ksecret(["replace", path, "--from", newPlain])
+        try #require(r.status == 0, "\(r.stderr)")
+        expectOnlyChanged("port", before, try read(path))
+        #expect(try ksecret(["decrypt", path]).text == Self.plain.replacingOccurrences(of: "port: 5432", with: "port: 6543"))
+    }
+
+    @Test("in-place writes keep the file's mode")
+    func keepsMode() throws {
+        let path = try write("mode.yaml", Self.plain)
+        chmod(path, 0o640)
+        #expect(try ksecret(["encrypt", "-i", "--age", recipient, path]).status == 0)
+        var st = stat()
+        stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o640)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("ksecret-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    // MARK: edit
+
+    /// An editor script: records the temp file's path and modes, then runs `action` on it.
+    func editor(_ action: String) throws -> (script: String, log: String) {
+        let log = dir.appendingPathComponent("editor.log").path
+        let script = try write("editor.sh", """
+            #!/bin/sh
+            f="$1"
+            echo "$f" > \(log)
+            stat -c '%a' "$f" >> \(log)
+            stat -c '%a' "$(dirname "$f")" >> \(log)
+            \(action)
+            """)
+        chmod(script, 0o755)
+        return (script, log)
+    }
+
+    @Test("edit: 0600 file in a 0700 directory, removed after; only the edited value changes")
+    func editChangesOneValue() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let (script, log) = try editor(#"sed -i 's/port: 5432/port: 9090/' "$f""#)
+        let r = try ksecret(["edit", path], extraEnv: ["EDITOR": script])
+        try #require(r.status == 0, "\(r.stderr)")
+        let lines = try read(log).split(separator: "\n").map(String.init)
+        #expect(lines[1] == "600" && lines[2] == "700")
+        #expect(!FileManager.default.fileExists(atPath: lines[0]))
+        #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: lines[0]).deletingLastPathComponent().path))
+        expectOnlyChanged("port", before, try read(path))
+        #expect(try ksecret(["decrypt", "--extract", #"["db"]["port"]"#, path]).text.trimmingCharacters(in: .whitespacesAndNewlines) == "9090")
+    }
+
+    @Test("edit: no change exits 200; a failing editor leaves the file and no temp file")
+    func editNoChangeAndFailure() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let (same, log) = try editor("true")
+        let r = try ksecret(["edit", path], extraEnv: ["EDITOR": same])
+        #expect(r.status == 200)
+        #expect(try read(path) == before)
+        let temp = try read(log).split(separator: "\n").first.map(String.init)!
+        #expect(!FileManager.default.fileExists(atPath: temp))
+        let (failing, log2) = try editor("echo 'db: {password: leaked}' > \"$f\"; exit 3")
+        let r2 = try ksecret(["edit", path], extraEnv: ["EDITOR": failing])
+        #expect(r2.status != 0)
+        #expect(try read(path) == before)
+        let temp2 = try read(log2).split(separator: "\n").first.map(String.init)!
+        #expect(!FileManager.default.fileExists(atPath: temp2))
+    }
+
+    @Test("edit: SIGTERM to ksecret while the editor runs removes the plaintext file")
+    func editSignal() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let (script, log) = try editor("sleep 5")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Peers.ksecret!)
+        process.arguments = ["edit", path]
+        var e = ProcessInfo.processInfo.environment
+        e["SOPS_AGE_KEY_FILE"] = keyFile
+        e["EDITOR"] = script
+        process.environment = e
+        try process.run()
+        var temp: String?
+        for _ in 0..<100 {
+            if let text = try? read(log), let first = text.split(separator: "\n").first, text.split(separator: "\n").count >= 3 { temp = String(first); break }
+            usleep(50_000)
+        }
+        let tempPath = try #require(temp)
+        #expect(FileManager.default.fileExists(atPath: tempPath))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: tempPath))
+        #expect(try read(path) == before)
+        // The editor (a child) may outlive ksecret; it only held the file that is now gone.
+        _ = try? Peers.run("/usr/bin/pkill", ["-f", script])
+    }
+
+    // MARK: keygen
+
+    @Test("keygen writes a 0600 identity that age-keygen -y accepts", .enabled(if: Peers.find("age-keygen") != nil, "needs age-keygen (make deps)"))
+    func keygen() throws {
+        var st = stat()
+        stat(keyFile, &st)
+        #expect(st.st_mode & 0o777 == 0o600)
+        let y = try Peers.run(Peers.find("age-keygen")!, ["-y", keyFile])
+        #expect(y.status == 0)
+        #expect(y.text.trimmingCharacters(in: .whitespacesAndNewlines) == recipient)
+        let ours = try ksecret(["keygen", "-y", keyFile])
+        #expect(ours.text.trimmingCharacters(in: .whitespacesAndNewlines) == recipient)
+    }
+}
