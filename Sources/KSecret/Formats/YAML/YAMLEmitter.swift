@@ -47,7 +47,7 @@ struct YAMLEmitter {
     private func emitValue(_ value: Node, indent: Int, base: Int, out: inout String) {
         switch value {
         case .scalar(let s):
-            out += " " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit)) + lineBreak
+            out += " " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit, parentIndent: indent)) + lineBreak
         case .mapping(let entries) where entries.isEmpty:
             out += " {}" + lineBreak
         case .sequence(let items) where items.isEmpty:
@@ -73,7 +73,7 @@ struct YAMLEmitter {
             case .comment(let c):
                 out += "#" + c.text + lineBreak
             case .scalar(let s):
-                out += "- " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: dash + 2, lineBreak: lineBreak, unit: unit)) + lineBreak
+                out += "- " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: dash + 2, lineBreak: lineBreak, unit: unit, parentIndent: dash)) + lineBreak
             case .mapping(let entries) where entries.isEmpty:
                 out += "- {}" + lineBreak
             case .sequence(let nested) where nested.isEmpty:

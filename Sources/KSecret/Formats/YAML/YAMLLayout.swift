@@ -11,6 +11,8 @@ struct YAMLLayout: StoreLayout {
         var flow: Bool
         /// Indentation of block-scalar content, in spaces.
         var blockIndent: Int
+        /// Indentation of the enclosing collection (YAML's n for indentation indicators).
+        var parentIndent: Int = 0
         /// A tag written before the value that cannot stay once the value is encrypted (`!!binary`, `!!int`…).
         var droppableTag: Range<Int>?
         /// For an item of a block sequence: the offset of its `-`.

@@ -238,7 +238,11 @@ struct YAMLParser {
                 cursor = max(cursor, event.end)
                 let parent = stack.last
                 if parent == nil { rootFlowOrScalar = event.flow }
-                if let parent, parent.isMapping, !parent.flow, !event.flow { unitCandidates.append(event.column - parent.column) }
+                // The indentation step, from collections nested in an ordinary mapping (a mapping
+                // that is a sequence item has its keys two columns past its dash).
+                if let parent, parent.isMapping, !parent.flow, !event.flow, parent.baseIndent == parent.column {
+                    unitCandidates.append(event.column - parent.column)
+                }
                 // Block-scalar content and nested collections are indented one unit from the base:
                 // a mapping's own column, or for a mapping that is a sequence item, the item's dash.
                 var base = event.column
@@ -322,7 +326,9 @@ struct YAMLParser {
                 switch event.style {
                 case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
                 case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
-                    style = source[valueStart..<end].starts(with: Array(#""\x45NC["#.utf8)) ? .forcedPlain : .doubleQuoted
+                    let quoted = source[valueStart..<end]
+                    style = quoted.starts(with: Array(#""\x45NC["#.utf8)) ? .forcedPlain
+                        : quoted.starts(with: Array(#""\u0045NC["#.utf8)) ? .doubleQuotedRaw : .doubleQuoted
                 case YAML_LITERAL_SCALAR_STYLE, YAML_FOLDED_SCALAR_STYLE:
                     var h = valueStart + 1
                     while h < end, "+-0123456789".utf8.contains(source[h]) { h += 1 }
@@ -380,7 +386,7 @@ struct YAMLParser {
                 let id = layout.scalars.count
                 let flow = stack.last?.flow ?? false
                 layout.scalars.append(.init(span: spanStart..<end, header: header, style: style, flow: flow, blockIndent: blockIndent,
-                                            droppableTag: droppable, dash: dashOffset(before: event.start, in: stack.last),
+                                            parentIndent: stack.last?.column ?? 0, droppableTag: droppable, dash: dashOffset(before: event.start, in: stack.last),
                                             alias: nil, line: event.line, column: event.column, value: value))
                 let node = Node.scalar(Scalar(value, origin: id))
                 if let anchor = event.anchor { anchors[anchor] = (node, false) }

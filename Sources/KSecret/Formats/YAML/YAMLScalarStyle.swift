@@ -10,6 +10,9 @@ enum YAMLScalarStyle: Sendable, Equatable {
     case forcedPlain
     case singleQuoted
     case doubleQuoted
+    /// Double-quoted with characters beyond the BMP written as they are, not as `\U` escapes
+    /// (carried as `"\u0045NC[…]"`, another spelling of `E`).
+    case doubleQuotedRaw
     /// A block scalar; `header` is its indicator text as written (`|`, `>-`, `|2+`).
     case literal(header: String)
     case folded(header: String)
@@ -29,9 +32,12 @@ enum YAMLScalarRenderer {
         var lineBreak = "\n"
         /// The scalar ends the input with no final line break (a clip block then has no final newline).
         var atEndOfInput = false
-        /// The file's indentation step: the indentation indicator of a new block whose text starts
-        /// with a space or a blank line (as sops's YAML writer does it).
+        /// The file's indentation step.
         var unit = 4
+        /// The indentation of the collection holding the scalar (YAML's n): an indentation indicator
+        /// counts from there, so a new block whose text starts with a space or a blank line gets
+        /// `blockIndent - parentIndent` as its indicator.
+        var parentIndent = 0
     }
 
     /// The text for `value` in `style`, or in the style yaml.v3 would pick when `style` cannot carry
@@ -60,6 +66,8 @@ enum YAMLScalarRenderer {
         case .singleQuoted:
             if singleAllowed(s) { return singleQuoted(s) }
         case .doubleQuoted:
+            return doubleQuoted(s)
+        case .doubleQuotedRaw:
             return doubleQuoted(s, escapeBeyondBMP: false)
         case .literal(let header):
             if !context.flow, let text = literal(s, header: header, context: context) { return text }
@@ -254,7 +262,7 @@ enum YAMLScalarRenderer {
     private static func blockHeader(indicator: Character, original: String?, value: String, context: Context) -> String {
         var chomp = chomping(for: value)
         if original == nil, value.hasPrefix(" ") || value.hasPrefix("\n") {
-            return String(indicator) + String(context.unit) + chomp
+            return String(indicator) + String(max(1, min(9, context.blockIndent - context.parentIndent))) + chomp
         }
         if let original {
             let originalChomp = original.contains("-") ? "-" : original.contains("+") ? "+" : ""

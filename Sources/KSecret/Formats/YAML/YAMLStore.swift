@@ -247,7 +247,15 @@ struct YAMLPatcher {
         if forceQuoted { return origin.flow ? forced : enc }
         switch origin.style {
         case .singleQuoted: return "'" + enc + "'"
-        case .doubleQuoted: return "\"" + enc + "\""
+        case .doubleQuoted, .doubleQuotedRaw:
+            // Which escapes the author used: libyaml's (the default), or characters beyond the BMP as is.
+            let text = String(decoding: layout.source[origin.span], as: UTF8.self)
+            if origin.style == .doubleQuotedRaw { return "\"\\u0045" + enc.dropFirst() + "\"" }
+            if case .string(let plain) = origin.value, YAMLScalarRenderer.doubleQuoted(plain) != text,
+               YAMLScalarRenderer.doubleQuoted(plain, escapeBeyondBMP: false) == text {
+                return "\"\\u0045" + enc.dropFirst() + "\""
+            }
+            return "\"" + enc + "\""
         case .forcedPlain: return forced
         case .literal, .folded:
             return layout.lineBreak + String(repeating: " ", count: origin.blockIndent) + enc
@@ -275,6 +283,7 @@ struct YAMLPatcher {
         var context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
         context.atEndOfInput = origin.span.upperBound == unterminatedEnd
         context.unit = layout.indentUnit
+        context.parentIndent = origin.parentIndent
         var text = YAMLScalarRenderer.render(value, style: origin.style, context: context)
         if let header = origin.header {
             if (text.hasPrefix("|") || text.hasPrefix(">")), let br = text.utf8.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
