@@ -285,6 +285,22 @@ struct CLITests {
         _ = try? Peers.run("/usr/bin/pkill", ["-f", script])
     }
 
+    // MARK: top-level sequences (Format.md §4.5)
+
+    @Test("a top-level sequence round-trips byte for byte, its metadata in a document of its own")
+    func topLevelSequence() throws {
+        let text = "# a list at the top\n- name: a\n  password: x1   # first\n- plain item\n- 42\n"
+        let path = try write("list.yaml", text)
+        let enc = try ksecret(["encrypt", "--age", recipient, path])
+        try #require(enc.status == 0, "\(enc.stderr)")
+        #expect(enc.text.contains("\n---\nsops:\n"))
+        #expect(!enc.text.contains("x1"))
+        let encPath = try write("list.enc.yaml", enc.text)
+        let dec = try ksecret(["decrypt", encPath])
+        #expect(dec.status == 0)
+        #expect(dec.text == text)
+    }
+
     // MARK: keygen
 
     @Test("keygen writes a 0600 identity that age-keygen -y accepts", .enabled(if: Peers.find("age-keygen") != nil, "needs age-keygen (make deps)"))

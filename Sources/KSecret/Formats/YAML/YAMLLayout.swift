@@ -36,6 +36,9 @@ struct YAMLLayout: StoreLayout {
         var insertion: Int
         /// The root is a block mapping (metadata can be appended as a last key).
         var blockMappingRoot: Bool
+        /// The root is a sequence (a ksecret extension): its metadata is a document of its own that
+        /// follows it, `---` then `sops:` (Format.md §4.5).
+        var sequenceRoot = false
     }
 
     /// The shape of each expanded alias's value (mapping keys, or the item count of a sequence),

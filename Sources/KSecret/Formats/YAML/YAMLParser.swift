@@ -48,6 +48,7 @@ struct YAMLParser {
         var sopsRange: Range<Int>?
         var pendingSopsStart: Int?
         var documentInsertion = 0
+        var documentStartOffset = 0
 
         func location(_ line: Int, _ column: Int) -> SourceLocation {
             SourceLocation(file: path, line: line + 1, column: column + 1,
@@ -188,6 +189,7 @@ struct YAMLParser {
                 return (branches, layout, metadata)
             case .documentStart:
                 scanGap(to: event.start, beforeEnd: false)
+                documentStartOffset = lineStart(of: event.start)
                 cursor = max(cursor, event.end)
                 root = nil
                 rootFlowOrScalar = false
@@ -214,11 +216,20 @@ struct YAMLParser {
                     }
                     leading = []
                 }
+                if case .mapping(let entries) = branch, entries.isEmpty, let range = sopsRange, leading.isEmpty,
+                   case .sequence? = branches.last, let last = layout.documents.indices.last,
+                   layout.documents[last].sequenceRoot, layout.documents[last].metadata == nil {
+                    // The metadata document of a top-level sequence: not a branch of its own.
+                    layout.documents[last].metadata = documentStartOffset..<range.upperBound
+                    continue
+                }
                 branches.append(branch)
                 var insertion = documentInsertion
                 if insertion > 0 && source[insertion - 1] != 0x0A { insertion = lineEnd(after: insertion) }
-                layout.documents.append(.init(metadata: sopsRange, insertion: sopsRange?.lowerBound ?? insertion,
-                                              blockMappingRoot: !rootFlowOrScalar && { if case .mapping? = root { return true } else { return false } }()))
+                var span = YAMLLayout.DocumentSpan(metadata: sopsRange, insertion: sopsRange?.lowerBound ?? insertion,
+                                                   blockMappingRoot: !rootFlowOrScalar && { if case .mapping? = root { return true } else { return false } }())
+                if case .sequence? = root { span.sequenceRoot = true }
+                layout.documents.append(span)
             case .mappingStart, .sequenceStart:
                 // Comments on the lines between a key and its block collection belong to that
                 // collection (sops reads them as head comments of its first item); a comment on the

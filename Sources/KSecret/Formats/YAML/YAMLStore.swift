@@ -19,7 +19,7 @@ public struct YAMLStore: Store {
     public func emit(_ document: Document, metadata: Node?, source: ParsedFile?, options: StoreOptions) throws -> [UInt8] {
         if let layout = source?.layout as? YAMLLayout, Self.sameShape(document, layout.skeleton),
            layout.documents.count == document.branches.count,
-           metadata == nil || layout.documents.allSatisfy({ $0.blockMappingRoot }) {
+           metadata == nil || layout.documents.allSatisfy({ $0.blockMappingRoot || $0.sequenceRoot }) {
             return YAMLPatcher(layout: layout).write(document, metadata: metadata)
         }
         let layout = source?.layout as? YAMLLayout
@@ -95,6 +95,8 @@ struct YAMLPatcher {
                 text.isEmpty ? "" : lineBreak + String(text.dropLast(lineBreak.count))
             }
             for doc in layout.documents {
+                // A top-level sequence carries its metadata in a document of its own.
+                let block = doc.sequenceRoot && !block.isEmpty ? "---" + lineBreak + block : block
                 if let range = doc.metadata {
                     let atUnterminatedEnd = range.upperBound == layout.source.count && layout.source.last != 0x0A
                     patches.append(Patch(range: range, text: atUnterminatedEnd ? unterminated(block) : block))
