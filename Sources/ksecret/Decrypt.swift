@@ -33,6 +33,14 @@ struct Decrypt: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
+            try Self.perform(file: file, inPlace: inPlace, output: output, extract: extract, ignoreMac: ignoreMac,
+                             filenameOverride: filenameOverride, types: types.choice)
+        }
+    }
+
+    static func perform(file: String, inPlace: Bool = false, output: String? = nil, extract: String? = nil, ignoreMac: Bool = false,
+                        filenameOverride: String? = nil, types: FormatChoice) throws {
+        do {
             try WriteTarget.check(inPlace: inPlace, output: output, file: file)
             let path = filenameOverride ?? file
             let input = try types.input(for: path)
@@ -47,6 +55,46 @@ struct Decrypt: ParsableCommand {
                 result = try opened.plaintext(format: outputFormat)
             }
             try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
+        }
+    }
+}
+
+/// The command line of a helm render or a script, `ksecret decrypt [--ignore-mac] [--input-type T]
+/// [--output-type T] [--extract P] FILE`, handled without building the whole command tree:
+/// argument parsing by reflection is a third of a small decryption's time. Anything else
+/// (other flags, help, errors in the arguments) goes through swift-argument-parser as usual.
+enum DecryptFastPath {
+    static func run(_ arguments: [String]) -> Int32? {
+        guard arguments.first == "decrypt" else { return nil }
+        var types = FormatChoice()
+        var ignoreMac = false
+        var extract: String?
+        var file: String?
+        var i = 1
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "--ignore-mac": ignoreMac = true
+            case "--input-type", "--output-type", "--extract":
+                guard i + 1 < arguments.count else { return nil }
+                if a == "--input-type" { types.inputType = arguments[i + 1] }
+                else if a == "--output-type" { types.outputType = arguments[i + 1] }
+                else { extract = arguments[i + 1] }
+                i += 1
+            default:
+                guard file == nil, a == "-" || !a.hasPrefix("-") else { return nil }
+                file = a
+            }
+            i += 1
+        }
+        guard let file else { return nil }
+        do {
+            try Decrypt.perform(file: file, extract: extract, ignoreMac: ignoreMac, types: types)
+            return 0
+        } catch let error as KSecretError {
+            return Diagnostics.report(error).rawValue
+        } catch {
+            return 1
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KSecret
 
 @main
@@ -17,4 +18,11 @@ struct KSecretCommand: ParsableCommand {
         subcommands: [Encrypt.self, Decrypt.self, Edit.self, SetValue.self, UnsetValue.self, Replace.self,
                       FileStatus.self, Keygen.self]
     )
+
+    static func main() {
+        if let status = DecryptFastPath.run(Array(CommandLine.arguments.dropFirst())) {
+            Foundation.exit(status)
+        }
+        main(nil)
+    }
 }

@@ -15,15 +15,15 @@ public enum AtomicFile {
     public static func read(_ path: String) throws -> [UInt8] {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw KSecretError(.noFileSpecified, "cannot open \(path): \(String(cString: strerror(errno)))",
+            throw KSecretError(.noFileSpecified, "cannot open the file: \(String(cString: strerror(errno)))",
                                location: SourceLocation(file: path))
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw KSecretError(.noFileSpecified, "\(path) is a directory", location: SourceLocation(file: path))
+            throw KSecretError(.noFileSpecified, "this is a directory, not a file", location: SourceLocation(file: path))
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw KSecretError(.couldNotReadInputFile, "cannot read \(path): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+            throw KSecretError(.couldNotReadInputFile, "cannot read the file: \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
         }
         defer { close(fd) }
         // One read of the size stat gave, then more until EOF (the file may be growing, or a pipe).
@@ -34,7 +34,7 @@ public enum AtomicFile {
             let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw KSecretError(.couldNotReadInputFile, "cannot read \(path): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+                throw KSecretError(.couldNotReadInputFile, "cannot read the file: \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
             }
             if n == 0 { break }
             count += n
