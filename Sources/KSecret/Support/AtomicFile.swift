@@ -52,7 +52,7 @@ public enum AtomicFile {
         var template = Array((directory + "/." + url.lastPathComponent + ".ksecret-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw KSecretError(.couldNotWriteOutputFile, "cannot create a temporary file next to \(path): \(String(cString: strerror(errno)))",
+            throw KSecretError(.couldNotWriteOutputFile, "cannot create a temporary file next to it: \(String(cString: strerror(errno)))",
                                hints: ["the directory must be writable; the original file was not changed"], location: SourceLocation(file: path))
         }
         let tempPath = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
@@ -63,7 +63,7 @@ public enum AtomicFile {
         func fail(_ what: String) -> KSecretError {
             let reason = String(cString: strerror(errno))
             close(fd)
-            return KSecretError(.couldNotWriteOutputFile, "cannot write \(path): \(what): \(reason)",
+            return KSecretError(.couldNotWriteOutputFile, "cannot write the file: \(what): \(reason)",
                                 hints: ["the original file was not changed"], location: SourceLocation(file: path))
         }
         var offset = 0
@@ -75,10 +75,10 @@ public enum AtomicFile {
         guard fchmod(fd, mode) == 0 else { throw fail("chmod failed") }
         guard fsync(fd) == 0 else { throw fail("fsync failed") }
         guard close(fd) == 0 else {
-            throw KSecretError(.couldNotWriteOutputFile, "cannot write \(path): close failed", location: SourceLocation(file: path))
+            throw KSecretError(.couldNotWriteOutputFile, "cannot write the file: close failed", location: SourceLocation(file: path))
         }
         guard rename(tempPath, path) == 0 else {
-            throw KSecretError(.couldNotWriteOutputFile, "cannot replace \(path): \(String(cString: strerror(errno)))",
+            throw KSecretError(.couldNotWriteOutputFile, "cannot replace the file: \(String(cString: strerror(errno)))",
                                hints: ["the original file was not changed"], location: SourceLocation(file: path))
         }
         committed = true
