@@ -10,14 +10,12 @@ public enum AESGCM {
         -> (ciphertext: [UInt8], tag: [UInt8])
     {
         guard key.count == keyLength else { throw CryptoError.invalidParameter("AES-256 key must be 32 bytes") }
-        guard !iv.isEmpty else { throw CryptoError.invalidParameter("empty GCM IV") }
-        return try EVPAEAD.seal(cipher: EVP_aes_256_gcm(), key: key, iv: iv, plaintext: plaintext, aad: aad)
+        return try AESGCMKey(key: key).seal(iv: iv, plaintext: plaintext, aad: aad)
     }
 
     /// Throws `CryptoError.authenticationFailed` on a wrong key, IV, AAD, tag or ciphertext.
     public static func open(key: [UInt8], iv: [UInt8], ciphertext: [UInt8], tag: [UInt8], aad: [UInt8]) throws -> [UInt8] {
         guard key.count == keyLength else { throw CryptoError.invalidParameter("AES-256 key must be 32 bytes") }
-        guard !iv.isEmpty else { throw CryptoError.authenticationFailed }
-        return try EVPAEAD.open(cipher: EVP_aes_256_gcm(), key: key, iv: iv, ciphertext: ciphertext, tag: tag, aad: aad)
+        return try AESGCMKey(key: key).open(iv: iv, ciphertext: ciphertext, tag: tag, aad: aad)
     }
 }

@@ -9,7 +9,7 @@ public enum ChaChaPoly {
 
     public static func seal(key: [UInt8], nonce: [UInt8], plaintext: [UInt8], aad: [UInt8] = []) throws -> [UInt8] {
         try validate(key: key, nonce: nonce)
-        let (ciphertext, tag) = try EVPAEAD.seal(cipher: EVP_chacha20_poly1305(), key: key, iv: nonce, plaintext: plaintext, aad: aad)
+        let (ciphertext, tag) = try AEADKey(cipher: EVP_chacha20_poly1305(), key: key).seal(iv: nonce, plaintext: plaintext, aad: aad)
         return ciphertext + tag
     }
 
@@ -18,8 +18,8 @@ public enum ChaChaPoly {
         try validate(key: key, nonce: nonce)
         guard sealed.count >= tagLength else { throw CryptoError.authenticationFailed }
         let split = sealed.count - tagLength
-        return try EVPAEAD.open(cipher: EVP_chacha20_poly1305(), key: key, iv: nonce,
-                                ciphertext: Array(sealed[..<split]), tag: Array(sealed[split...]), aad: aad)
+        return try AEADKey(cipher: EVP_chacha20_poly1305(), key: key)
+            .open(iv: nonce, ciphertext: Array(sealed[..<split]), tag: Array(sealed[split...]), aad: aad)
     }
 
     private static func validate(key: [UInt8], nonce: [UInt8]) throws {

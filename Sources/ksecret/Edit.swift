@@ -38,15 +38,8 @@ struct Edit: ParsableCommand {
                 plaintext = try o.plaintext(format: format)
                 opened = o
             } else {
-                let configFile = try ConfigLocator.load(explicit: config, environment: environment)
-                let rule = configFile?.rule(for: file)
-                let plan = try KeyResolution.plan(cli: keys.plan(environment: environment), rule: rule, config: configFile, path: file)
-                let selected = try selection.given() ?? rule?.selection
-                newFileOptions = EncryptOptions(
-                    path: file, inputFormat: format, outputFormat: format, keys: plan,
-                    selection: selected.flatMap { SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
-                    macOnlyEncrypted: selection.macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
-                    storeOptions: configFile?.storeOptions ?? StoreOptions())
+                newFileOptions = try KeyResolution.options(path: file, input: format, output: format, config: config,
+                                                           keys: keys, selection: selection, environment: environment)
                 plaintext = Array(Self.example(for: format).utf8)
             }
             let session = try EditSession(name: URL(fileURLWithPath: file).lastPathComponent)

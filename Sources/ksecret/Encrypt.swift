@@ -37,15 +37,8 @@ struct Encrypt: ParsableCommand {
             let path = filenameOverride ?? file
             let input = try types.input(for: path)
             let outputFormat = try types.output(for: path, input: input)
-            let configFile = try ConfigLocator.load(explicit: config, environment: environment)
-            let rule = configFile?.rule(for: path)
-            let plan = try KeyResolution.plan(cli: keys.plan(environment: environment), rule: rule, config: configFile, path: path)
-            let selected = try selection.given() ?? rule?.selection
-            let options = EncryptOptions(
-                path: path, inputFormat: input, outputFormat: outputFormat, keys: plan,
-                selection: selected.flatMap { SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
-                macOnlyEncrypted: selection.macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
-                storeOptions: configFile?.storeOptions ?? StoreOptions())
+            let options = try KeyResolution.options(path: path, input: input, output: outputFormat, config: config,
+                                                    keys: keys, selection: selection, environment: environment)
             let bytes = try Input.read(file)
             let result = try SecretsEngine(environment: environment).encrypt(bytes, options: options)
             try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
@@ -73,6 +66,21 @@ enum WriteTarget {
 
 /// Which keys a new file is encrypted to: the command line wins, then the matching creation rule.
 enum KeyResolution {
+    /// Everything `encrypt` (and `edit` of a new file) needs: keys, selection and store settings
+    /// from the flags, else from the creation rule matching `path`.
+    static func options(path: String, input: FileFormat, output: FileFormat, config: String?, keys: KeyOptions,
+                        selection: SelectionOptions, environment: KSecretEnvironment) throws -> EncryptOptions {
+        let configFile = try ConfigLocator.load(explicit: config, environment: environment)
+        let rule = configFile?.rule(for: path)
+        let plan = try Self.plan(cli: keys.plan(environment: environment), rule: rule, config: configFile, path: path)
+        let selected = try selection.given() ?? rule?.selection
+        return EncryptOptions(
+            path: path, inputFormat: input, outputFormat: output, keys: plan,
+            selection: selected.flatMap { SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
+            macOnlyEncrypted: selection.macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
+            storeOptions: configFile?.storeOptions ?? StoreOptions())
+    }
+
     static func plan(cli: KeyPlan?, rule: CreationRule?, config: SopsConfig?, path: String) throws -> KeyPlan {
         if let cli { return cli }
         if let rule {

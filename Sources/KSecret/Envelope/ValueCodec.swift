@@ -66,45 +66,8 @@ public enum ValueCodec {
         }
     }
 
-    /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits that round-trip, written
-    /// without an exponent.
-    public static func formatFloat(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
-        // Swift's description gives the shortest round-trip digits, sometimes with an exponent.
-        let text = Array(v.magnitude.description.utf8)
-        var mantissa = text[...]
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
-            mantissa = text[..<e]
-            exponent = Int(String(decoding: text[(e + 1)...], as: UTF8.self)) ?? 0
-        }
-        var digits: [UInt8] = []
-        var point = -1
-        for c in mantissa {
-            if c == UInt8(ascii: ".") { point = digits.count } else { digits.append(c) }
-        }
-        if point < 0 { point = digits.count }
-        point += exponent
-        while digits.count > 1 && digits.first == UInt8(ascii: "0") { digits.removeFirst(); point -= 1 }
-        while digits.count > 1 && digits.last == UInt8(ascii: "0") { digits.removeLast() }
-        var out: [UInt8] = v.sign == .minus ? [UInt8(ascii: "-")] : []
-        if digits == [UInt8(ascii: "0")] {
-            out.append(UInt8(ascii: "0"))
-        } else if point <= 0 {
-            out.append(contentsOf: "0.".utf8)
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -point))
-            out.append(contentsOf: digits)
-        } else if point >= digits.count {
-            out.append(contentsOf: digits)
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: point - digits.count))
-        } else {
-            out.append(contentsOf: digits[..<point])
-            out.append(UInt8(ascii: "."))
-            out.append(contentsOf: digits[point...])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the plaintext of a `float` value.
+    public static func formatFloat(_ v: Double) -> String { GoFloatFormat.fixed(v) }
 
     /// Go's `strconv.ParseBool`.
     public static func parseBool(_ text: String) -> Bool? {

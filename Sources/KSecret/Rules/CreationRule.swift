@@ -168,7 +168,7 @@ public struct SopsConfig: Sendable {
         switch s.value {
         case .string(let v): return v
         case .int(let i): return String(i)
-        case .float(let f): return GoFloat.formatG(f)
+        case .float(let f): return GoFloatFormat.general(f, upper: false)
         case .bool(let b): return b ? "true" : "false"
         case .time(let t): return t
         default: return nil

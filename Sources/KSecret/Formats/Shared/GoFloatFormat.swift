@@ -86,15 +86,16 @@ public enum GoFloatFormat {
         return fixed(value)
     }
 
-    /// `strconv.FormatFloat(v, 'G', -1, 64)`: exponent form when the exponent is < -4 or >= 21 (shortest).
-    public static func general(_ value: Double) -> String {
+    /// `strconv.FormatFloat(v, 'G' or 'g', -1, 64)`: the exponent form when the exponent is < -4 or
+    /// >= 6 (shortest digits). sops's YAML output writes floats with `'g'` (`1e+10`, `1e-06`).
+    public static func general(_ value: Double, upper: Bool = true) -> String {
         if let s = special(value) { return s }
         let (digits, point) = decompose(value)
         let exp = digits.isEmpty ? 0 : point - 1
         // Go: with shortest formatting eprec is 6, but raised to the digit count when that is larger
         // and the number is an integer... strconv: `if eprec > digs.nd && digs.nd >= digs.dp { eprec = digs.nd }`
         // then `if shortest { eprec = 6 }`.
-        if exp < -4 || exp >= 6 { return exponent(value, upper: true) }
+        if exp < -4 || exp >= 6 { return exponent(value, upper: upper) }
         return fixed(value)
     }
 

@@ -50,7 +50,7 @@ enum YAMLScalarRenderer {
         case .float(let f):
             if f.isNaN { return ".nan" }
             if f.isInfinite { return f < 0 ? "-.inf" : ".inf" }
-            return GoFloat.formatG(f)
+            return GoFloatFormat.general(f, upper: false)
         case .time(let t): return t
         case .bytes(let b):
             if let s = String(validating: b, as: UTF8.self) { return renderString(s, style: style, context: context) }
