@@ -285,6 +285,84 @@ struct CLITests {
         _ = try? Peers.run("/usr/bin/pkill", ["-f", script])
     }
 
+    // MARK: where keys come from (Format.md §7, §8)
+
+    @Test("identities from SOPS_AGE_KEY, SOPS_AGE_KEY_CMD and the default keys.txt under XDG_CONFIG_HOME")
+    func identitySources() throws {
+        let path = try encrypted()
+        let identity = try read(keyFile)
+        let noFile = ["SOPS_AGE_KEY_FILE": ""]
+        #expect(try ksecret(["decrypt", path], extraEnv: noFile).status == 128)
+        #expect(try ksecret(["decrypt", path], extraEnv: noFile.merging(["SOPS_AGE_KEY": identity]) { $1 }).status == 0)
+        #expect(try ksecret(["decrypt", path], extraEnv: noFile.merging(["SOPS_AGE_KEY_CMD": "cat \(keyFile)"]) { $1 }).status == 0)
+        let config = dir.appendingPathComponent("xdg/sops/age")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try Data(identity.utf8).write(to: config.appendingPathComponent("keys.txt"))
+        let xdg = noFile.merging(["XDG_CONFIG_HOME": dir.appendingPathComponent("xdg").path]) { $1 }
+        #expect(try ksecret(["decrypt", path], extraEnv: xdg).status == 0)
+        let failing = try ksecret(["decrypt", path], extraEnv: noFile.merging(["SOPS_AGE_KEY_CMD": "false"]) { $1 })
+        #expect(failing.status == 128 && failing.stderr.contains("SOPS_AGE_KEY_CMD"))
+    }
+
+    @Test("recipients from SOPS_AGE_RECIPIENTS, and from the first matching .sops.yaml rule with its selection")
+    func rules() throws {
+        let plainPath = try write("env-recipients.yaml", Self.plain)
+        let viaEnv = try ksecret(["encrypt", plainPath], extraEnv: ["SOPS_AGE_RECIPIENTS": recipient])
+        #expect(viaEnv.status == 0 && viaEnv.text.contains(recipient))
+        try Data("""
+            creation_rules:
+              - path_regex: only-password.*\\.yaml$
+                encrypted_regex: ^password$
+                age: \(recipient)
+              - path_regex: \\.yaml$
+                age: [\(recipient)]
+            """.utf8).write(to: dir.appendingPathComponent(".sops.yaml"))
+        let partial = try write("only-password.yaml", Self.plain)
+        let r = try ksecret(["encrypt", partial])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.text.contains("host: db.internal"))
+        #expect(!r.text.contains("s3cr3t"))
+        #expect(r.text.contains("encrypted_regex: ^password$"))
+        let other = try write("other.json", "{\"a\": \"b\"}")
+        let none = try ksecret(["encrypt", other])
+        #expect(none.status == 1 && none.stderr.contains("no creation rule"))
+        try Data("creation_rules:\n  - path_regex: [unclosed\n".utf8).write(to: dir.appendingPathComponent(".sops.yaml"))
+        let bad = try ksecret(["encrypt", partial])
+        #expect(bad.status == 1 && bad.stderr.contains(".sops.yaml"))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(".sops.yaml"))
+    }
+
+    @Test("filestatus reports encrypted and plain files as sops does")
+    func filestatus() throws {
+        let path = try encrypted()
+        #expect(try ksecret(["filestatus", path]).text == "{\"encrypted\":true}\n")
+        let plain = try write("plain-status.yaml", "a: 1\n")
+        #expect(try ksecret(["filestatus", plain]).text == "{\"encrypted\":false}\n")
+    }
+
+    @Test("replace reads new plaintext from standard input; invalid input writes nothing")
+    func replaceFromStdin() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let bad = try ksecret(["replace", path], stdin: Array("db: [unclosed\n".utf8))
+        #expect(bad.status == 2)
+        #expect(try read(path) == before)
+        let good = try ksecret(["replace", path], stdin: Array(Self.plain.replacingOccurrences(of: "token: abcdef", with: "token: ghijkl").utf8))
+        try #require(good.status == 0, "\(good.stderr)")
+        expectOnlyChanged("token", before, try read(path))
+    }
+
+    @Test("edit without a terminal: invalid YAML from the editor is an error and the file stays")
+    func editInvalid() throws {
+        let path = try encrypted()
+        let before = try read(path)
+        let (script, _) = try editor(#"printf 'db: [unclosed\n' > "$f""#)
+        let r = try ksecret(["edit", path], extraEnv: ["EDITOR": script])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("invalid YAML"))
+        #expect(try read(path) == before)
+    }
+
     // MARK: top-level sequences (Format.md §4.5)
 
     @Test("a top-level sequence round-trips byte for byte, its metadata in a document of its own")
