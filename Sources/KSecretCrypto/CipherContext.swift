@@ -19,6 +19,10 @@ final class AEADKey {
     static let tagLength = 16
     private let sealContext: CipherContext
     private let openContext: CipherContext
+    /// The IV length each context is set to: setting it goes through OpenSSL's parameter lookup,
+    /// so it is only set when it changes (sops writes 32 bytes for every value).
+    private var sealIVLength = -1
+    private var openIVLength = -1
 
     init(cipher: OpaquePointer, key: [UInt8]) throws {
         sealContext = try CipherContext()
@@ -29,7 +33,10 @@ final class AEADKey {
 
     func seal(iv: [UInt8], plaintext: [UInt8], aad: [UInt8]) throws -> (ciphertext: [UInt8], tag: [UInt8]) {
         let ctx = sealContext.pointer
-        try check(ksecret_cipher_ctrl(ctx, ksecret_ctrl_aead_set_ivlen(), Int32(iv.count), nil), "EVP_CTRL_AEAD_SET_IVLEN")
+        if iv.count != sealIVLength {
+            try check(ksecret_cipher_ctrl(ctx, ksecret_ctrl_aead_set_ivlen(), Int32(iv.count), nil), "EVP_CTRL_AEAD_SET_IVLEN")
+            sealIVLength = iv.count
+        }
         try check(EVP_EncryptInit_ex(ctx, nil, nil, nil, iv), "EVP_EncryptInit_ex(iv)")
         var outLength: Int32 = 0
         if !aad.isEmpty { try check(EVP_EncryptUpdate(ctx, nil, &outLength, aad, Int32(aad.count)), "EVP_EncryptUpdate(aad)") }
@@ -50,7 +57,10 @@ final class AEADKey {
     func open(iv: [UInt8], ciphertext: [UInt8], tag: [UInt8], aad: [UInt8]) throws -> [UInt8] {
         guard tag.count == Self.tagLength else { throw CryptoError.authenticationFailed }
         let ctx = openContext.pointer
-        try check(ksecret_cipher_ctrl(ctx, ksecret_ctrl_aead_set_ivlen(), Int32(iv.count), nil), "EVP_CTRL_AEAD_SET_IVLEN")
+        if iv.count != openIVLength {
+            try check(ksecret_cipher_ctrl(ctx, ksecret_ctrl_aead_set_ivlen(), Int32(iv.count), nil), "EVP_CTRL_AEAD_SET_IVLEN")
+            openIVLength = iv.count
+        }
         try check(EVP_DecryptInit_ex(ctx, nil, nil, nil, iv), "EVP_DecryptInit_ex(iv)")
         var outLength: Int32 = 0
         if !aad.isEmpty { try check(EVP_DecryptUpdate(ctx, nil, &outLength, aad, Int32(aad.count)), "EVP_DecryptUpdate(aad)") }

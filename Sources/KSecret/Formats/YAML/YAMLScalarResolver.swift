@@ -7,7 +7,14 @@ enum YAMLScalarResolver {
     static func resolvePlain(_ text: String) -> ScalarValue {
         if text.isEmpty { return .null }
         // Most values are words: only these first characters can start a null, bool, number or date.
-        guard let head = text.utf8.first, "~nNtTfF.+-0123456789".utf8.contains(head) else { return .string(text) }
+        guard let head = text.utf8.first else { return .null }
+        switch head {
+        case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"),
+             UInt8(ascii: "F"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"), 0x30...0x39:
+            break
+        default:
+            return .string(text)
+        }
         let bytes = Array(text.utf8)
         switch text {
         case "~", "null", "Null", "NULL": return .null

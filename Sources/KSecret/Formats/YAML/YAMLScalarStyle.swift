@@ -117,6 +117,11 @@ enum YAMLScalarRenderer {
 
     private static let indicators: Set<UInt8> = Set("#,[]{}&*!|>'\"%@`".utf8)
 
+    @inline(__always)
+    static func isFlowIndicator(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "[") || c == UInt8(ascii: "]") || c == UInt8(ascii: "{") || c == UInt8(ascii: "}") || c == UInt8(ascii: ",")
+    }
+
     /// libyaml's test for plain style (emitter.c, yaml_emitter_analyze_scalar), reduced to one line.
     static func plainAllowed(_ s: String, flow: Bool, allowTabs: Bool = false) -> Bool {
         let b = Array(s.utf8)
@@ -129,7 +134,7 @@ enum YAMLScalarRenderer {
         }
         if first == UInt8(ascii: "-") || first == UInt8(ascii: "?") || first == UInt8(ascii: ":") {
             if b.count == 1 || b[1] == 0x20 { return false }
-            if flow, "[]{},".utf8.contains(b[1]) { return false }
+            if flow, isFlowIndicator(b[1]) { return false }
         }
         for (i, c) in b.enumerated() {
             if c == 0x09, allowTabs, i > 0, i < b.count - 1 { continue }   // a tab inside is readable plain
@@ -141,7 +146,7 @@ enum YAMLScalarRenderer {
             if flow, c == UInt8(ascii: ",") || c == UInt8(ascii: "[") || c == UInt8(ascii: "]") || c == UInt8(ascii: "{") || c == UInt8(ascii: "}") { return false }
             if c == UInt8(ascii: ":") {
                 if i + 1 == b.count || b[i + 1] == 0x20 { return false }
-                if flow, "[]{},".utf8.contains(b[i + 1]) { return false }
+                if flow, isFlowIndicator(b[i + 1]) { return false }
             }
             if c == UInt8(ascii: "#"), i > 0, b[i - 1] == 0x20 { return false }
         }
