@@ -363,6 +363,24 @@ struct CLITests {
         #expect(try read(path) == before)
     }
 
+    @Test("edit on a terminal: invalid YAML shows the error and reopens the editor on what was typed",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) from util-linux for a pseudo-terminal"))
+    func editReopens() throws {
+        let path = try encrypted()
+        let count = dir.appendingPathComponent("count").path
+        let (script, _) = try editor("""
+            n=$(cat \(count) 2>/dev/null || echo 0); n=$((n+1)); echo $n > \(count)
+            if [ $n -eq 1 ]; then printf 'db: [unclosed\\n' > "$f"; else sed -i 's/[[]unclosed/{host: fixed}/' "$f"; fi
+            """)
+        // script(1) gives ksecret a terminal; the newline on stdin answers "press Enter".
+        let r = try Peers.run("/usr/bin/script", ["-qec", "\(Peers.ksecret!) edit \(path)", "/dev/null"],
+                              environment: env.merging(["EDITOR": script]) { $1 }, stdin: Array("\n".utf8), directory: dir)
+        #expect(r.status == 0, "\(r.text)")
+        #expect(r.text.contains("invalid YAML"))
+        #expect(try read(count).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        #expect(try ksecret(["decrypt", path]).text == "db: {host: fixed}\n")
+    }
+
     // MARK: top-level sequences (Format.md §4.5)
 
     @Test("a top-level sequence round-trips byte for byte, its metadata in a document of its own")
