@@ -109,6 +109,7 @@ struct TamperMutationTests {
         let env = KSecretEnvironment(variables: ["SOPS_AGE_KEY_FILE": Self.fixtures.appendingPathComponent("key.txt").path, "HOME": "/nonexistent"])
         let file = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(name)))
         let outcome = try run(file: file, format: FileFormat.forPath(name), env: env, mutations: 1_200, seed: 7)
+        print("tamper \(name): \(outcome.refused) refused, \(outcome.identical) harmless, \(outcome.wrong) wrong")
         #expect(outcome.wrong == 0)
         #expect(outcome.refused > 0)
     }
@@ -122,6 +123,7 @@ struct TamperMutationTests {
         let encrypted = try SecretsEngine(environment: env).encrypt(plain, options: EncryptOptions(
             path: "plain.yaml", inputFormat: .yaml, outputFormat: .yaml, keys: KeyPlan(groups: [KeyGroupRule(age: [recipient])])))
         let outcome = try run(file: encrypted, format: .yaml, env: env, mutations: 4_000, seed: 11)
+        print("tamper ksecret plain.yaml: \(outcome.refused) refused, \(outcome.identical) harmless, \(outcome.wrong) wrong")
         #expect(outcome.wrong == 0)
         #expect(outcome.refused > 3_000)
     }
