@@ -49,6 +49,7 @@ public enum AtomicFile {
         let directory = url.deletingLastPathComponent().path
         var st = stat()
         let mode: mode_t = stat(path, &st) == 0 ? st.st_mode & 0o7777 : newFileMode
+        removeStaleTemporaries(directory: directory, name: url.lastPathComponent)
         var template = Array((directory + "/." + url.lastPathComponent + ".ksecret-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -84,5 +85,15 @@ public enum AtomicFile {
         committed = true
         let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY)
         if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+
+    /// Removes what a killed earlier write of the same file left behind (`.NAME.ksecret-XXXXXX`):
+    /// a crash between creating the temp file and renaming it cannot clean up after itself.
+    static func removeStaleTemporaries(directory: String, name: String) {
+        let prefix = "." + name + ".ksecret-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
+        for entry in entries where entry.hasPrefix(prefix) && entry.count == prefix.count + 6 {
+            unlink((directory.isEmpty ? "." : directory) + "/" + entry)
+        }
     }
 }
