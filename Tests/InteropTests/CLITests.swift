@@ -381,6 +381,23 @@ struct CLITests {
         #expect(try ksecret(["decrypt", path]).text == "db: {host: fixed}\n")
     }
 
+    @Test("--output-type converts between stores and --output writes a file instead of stdout")
+    func conversions() throws {
+        let path = try encrypted()
+        let out = dir.appendingPathComponent("plain.json").path
+        let r = try ksecret(["decrypt", "--output-type", "json", "--output", out, path])
+        #expect(r.status == 0 && r.stdout.isEmpty)
+        let json = try read(out)
+        #expect(json.contains("\"password\": \"s3cr3t: with colon\""))
+        #expect(json.contains("\"port\": 5432"))
+        let env = try ksecret(["decrypt", "--output-type", "dotenv", path])
+        #expect(env.status == 4 && env.stderr.contains("nested"))
+        let bad = try ksecret(["decrypt", "--output-type", "toml", path])
+        #expect(bad.status == 1 && bad.stderr.contains("unknown file type"))
+        let inPlaceAndOutput = try ksecret(["decrypt", "-i", "--output", out, path])
+        #expect(inPlaceAndOutput.status == 8)
+    }
+
     // MARK: top-level sequences (Format.md §4.5)
 
     @Test("a top-level sequence round-trips byte for byte, its metadata in a document of its own")
