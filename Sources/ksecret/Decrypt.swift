@@ -39,7 +39,7 @@ struct Decrypt: ParsableCommand {
     }
 
     static func perform(file: String, inPlace: Bool = false, output: String? = nil, extract: String? = nil, ignoreMac: Bool = false,
-                        filenameOverride: String? = nil, types: FormatChoice) throws {
+                        filenameOverride: String? = nil, types: FormatChoice, exitWhenDone: Bool = false) throws {
         do {
             try WriteTarget.check(inPlace: inPlace, output: output, file: file)
             let path = filenameOverride ?? file
@@ -55,6 +55,9 @@ struct Decrypt: ParsableCommand {
                 result = try opened.plaintext(format: outputFormat)
             }
             try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
+            // The output is written (unbuffered): end the process here rather than free a large
+            // file's trees one object at a time (5% of a 20,000-value decryption).
+            if exitWhenDone { Foundation.exit(0) }
         }
     }
 }
@@ -89,7 +92,7 @@ enum DecryptFastPath {
         }
         guard let file else { return nil }
         do {
-            try Decrypt.perform(file: file, extract: extract, ignoreMac: ignoreMac, types: types)
+            try Decrypt.perform(file: file, extract: extract, ignoreMac: ignoreMac, types: types, exitWhenDone: true)
             return 0
         } catch let error as KSecretError {
             return Diagnostics.report(error).rawValue

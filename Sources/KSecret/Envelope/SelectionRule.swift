@@ -109,7 +109,9 @@ public enum SelectionRule: Sendable, Equatable, Hashable {
         public func keyMatches(_ key: String) -> Bool {
             switch rule {
             case .unencryptedSuffix(let s), .encryptedSuffix(let s):
-                return !s.isEmpty && key.hasSuffix(s)
+                // Bytewise, as Go's strings.HasSuffix (Swift's hasSuffix compares Characters).
+                let k = key.utf8, suffix = s.utf8
+                return !s.isEmpty && k.count >= suffix.count && k.suffix(suffix.count).elementsEqual(suffix)
             case .unencryptedRegex(let p), .encryptedRegex(let p):
                 return !p.isEmpty && search(key)
             case .unencryptedCommentRegex, .encryptedCommentRegex:

@@ -1,28 +1,46 @@
 /// What the YAML store remembers of a parsed file so that it can write it back byte for byte
 /// with only the changed leaves replaced (Format.md §4.3).
 struct YAMLLayout: StoreLayout {
-    struct ScalarSpan: Sendable {
+    /// A class, not a struct: the writer looks each one up once per leaf, and copying a struct with
+    /// several reference-counted fields per lookup was a tenth of a large file's decryption time.
+    final class ScalarSpan: @unchecked Sendable {
         /// The bytes of the value (for block scalars: the content lines, after the header line).
-        var span: Range<Int>
+        let span: Range<Int>
         /// Block scalars: the indicator characters (`|`, `>-`, `|2+`).
-        var header: Range<Int>?
-        var style: YAMLScalarStyle
+        let header: Range<Int>?
+        let style: YAMLScalarStyle
         /// Inside a flow collection.
-        var flow: Bool
+        let flow: Bool
         /// Indentation of block-scalar content, in spaces.
-        var blockIndent: Int
+        let blockIndent: Int
         /// Indentation of the enclosing collection (YAML's n for indentation indicators).
-        var parentIndent: Int = 0
+        let parentIndent: Int
         /// A tag written before the value that cannot stay once the value is encrypted (`!!binary`, `!!int`…).
-        var droppableTag: Range<Int>?
+        let droppableTag: Range<Int>?
         /// For an item of a block sequence: the offset of its `-`.
-        var dash: Int?
+        let dash: Int?
         /// An alias (`*name`) expanded into this value: the alias's bytes.
-        var alias: Range<Int>?
-        var line: Int
-        var column: Int
+        let alias: Range<Int>?
+        let line: Int
+        let column: Int
         /// The value as read: an unchanged value keeps its bytes, whatever its spelling.
-        var value: ScalarValue = .null
+        let value: ScalarValue
+
+        init(span: Range<Int>, header: Range<Int>?, style: YAMLScalarStyle, flow: Bool, blockIndent: Int, parentIndent: Int = 0,
+             droppableTag: Range<Int>?, dash: Int?, alias: Range<Int>?, line: Int, column: Int, value: ScalarValue = .null) {
+            self.span = span
+            self.header = header
+            self.style = style
+            self.flow = flow
+            self.blockIndent = blockIndent
+            self.parentIndent = parentIndent
+            self.droppableTag = droppableTag
+            self.dash = dash
+            self.alias = alias
+            self.line = line
+            self.column = column
+            self.value = value
+        }
     }
 
     struct CommentSpan: Sendable {
