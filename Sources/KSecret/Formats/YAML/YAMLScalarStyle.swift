@@ -82,6 +82,7 @@ enum YAMLScalarRenderer {
     /// yaml.v3's choice: plain when it reads back as the same string and is not a YAML 1.1 special
     /// (`yes`, `on`, `1:20`); a literal block for multi-line text; else single or double quotes.
     static func auto(_ s: String, context: Context) -> String {
+        if isSimpleWord(s) { return s }
         if s.utf8.contains(0x0A) {
             if !context.flow, let text = literal(s, header: nil, context: context) { return text }
             return doubleQuoted(s)
@@ -90,6 +91,31 @@ enum YAMLScalarRenderer {
         if plainAllowed(s, flow: context.flow) { return s }
         if singleAllowed(s) { return singleQuoted(s) }
         return doubleQuoted(s)
+    }
+
+    /// The common case decided in one pass: a letter, then letters, digits and `-_./@`, and not a
+    /// word YAML reads as something else (`true`, `null`, `yes`, `on`…).
+    @inline(__always)
+    static func isSimpleWord(_ s: String) -> Bool {
+        var first = true
+        for c in s.utf8 {
+            let letter = (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A)
+            if first {
+                guard letter else { return false }
+                // Words starting like true/false/null/yes/no/on/off/y/n take the full check.
+                switch c {
+                case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "n"), UInt8(ascii: "N"),
+                     UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+                    return false
+                default: break
+                }
+                first = false
+                continue
+            }
+            guard letter || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+                || c == UInt8(ascii: ".") || c == UInt8(ascii: "/") || c == UInt8(ascii: "@") else { return false }
+        }
+        return !first
     }
 
     static func isYAML11Special(_ s: String) -> Bool {
