@@ -98,16 +98,20 @@ enum YAMLScalarRenderer {
     @inline(__always)
     static func isSimpleWord(_ s: String) -> Bool {
         var first = true
+        // Every word YAML reads as a bool or null is at most five letters long.
+        let short = s.utf8.count <= 5
         for c in s.utf8 {
             let letter = (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A)
             if first {
                 guard letter else { return false }
                 // Words starting like true/false/null/yes/no/on/off/y/n take the full check.
-                switch c {
-                case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "n"), UInt8(ascii: "N"),
-                     UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"):
-                    return false
-                default: break
+                if short {
+                    switch c {
+                    case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "n"), UInt8(ascii: "N"),
+                         UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+                        return false
+                    default: break
+                    }
                 }
                 first = false
                 continue

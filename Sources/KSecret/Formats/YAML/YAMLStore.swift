@@ -263,9 +263,10 @@ struct YAMLPatcher {
             return layout.lineBreak + String(repeating: " ", count: origin.blockIndent) + enc
         case .plain:
             if origin.flow { return forced }
+            // A plain string that sops's writer would quote (`yes`, `on`) needs the forced form.
+            guard case .string(let plain) = origin.value, !YAMLScalarRenderer.isSimpleWord(plain) else { return enc }
             let text = String(decoding: layout.source[origin.span], as: UTF8.self)
-            if case .string = YAMLScalarResolver.resolvePlain(text),
-               YAMLScalarRenderer.auto(text, context: .init(flow: false, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)) != text {
+            if YAMLScalarRenderer.auto(text, context: .init(flow: false, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)) != text {
                 return forced
             }
             return enc
