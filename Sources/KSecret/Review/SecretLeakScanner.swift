@@ -1,0 +1,58 @@
+import Foundation
+
+/// What must not be committed: a file the creation rules say must be encrypted, in clear text; and
+/// private key material outside the paths allowed to hold it (demo keys, test fixtures).
+public struct SecretLeakScanner: Sendable {
+    public struct Finding: Sendable, Equatable, CustomStringConvertible {
+        public enum Kind: String, Sendable { case plaintextSecretsFile, privateKeyMaterial }
+        public var kind: Kind
+        public var path: String
+        public var detail: String
+        public var fix: String
+        public var description: String { "\(path): \(detail)" }
+    }
+
+    /// Markers of private keys, by the kind they reveal (never the key itself).
+    static let keyMarkers: [(String, String)] = [
+        ("AGE-SECRET-KEY-1", "an age identity"),
+        ("-----BEGIN PGP PRIVATE KEY BLOCK-----", "a PGP private key"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----", "an OpenSSH private key"),
+        ("-----BEGIN RSA PRIVATE KEY-----", "an RSA private key"),
+        ("-----BEGIN EC PRIVATE KEY-----", "an EC private key"),
+        ("-----BEGIN PRIVATE KEY-----", "a private key"),
+    ]
+
+    public var config: SopsConfig?
+    /// Path prefixes (relative to the repository root) where private keys may live.
+    public var allowedKeyPaths: [String]
+
+    public init(config: SopsConfig?, allowedKeyPaths: [String]) {
+        self.config = config
+        self.allowedKeyPaths = allowedKeyPaths
+    }
+
+    /// Findings for one file; `path` is relative to the repository root, `absolutePath` is where the
+    /// rules would see it.
+    public func scan(path: String, absolutePath: String, content: [UInt8]) -> [Finding] {
+        var findings: [Finding] = []
+        let name = (path as NSString).lastPathComponent
+        if let config, !config.rules.isEmpty, name != ".sops.yaml",
+           let rule = config.rule(for: absolutePath), rule.pathRegex?.isEmpty == false {
+            let format = FileFormat.forPath(path)
+            if !SecretsEngine.isEncrypted(content, path: path, format: format) {
+                findings.append(Finding(kind: .plaintextSecretsFile, path: path,
+                                        detail: "the creation rules of \(config.path) say this file must be encrypted, but it is plain text",
+                                        fix: "ksecret encrypt -i \(path)"))
+            }
+        }
+        if !allowedKeyPaths.contains(where: { path.hasPrefix($0) }) {
+            let text = String(decoding: content, as: UTF8.self)
+            for (marker, kind) in Self.keyMarkers where text.contains(marker) {
+                findings.append(Finding(kind: .privateKeyMaterial, path: path, detail: "contains \(kind)",
+                                        fix: "remove it from the commit (git rm --cached \(path)) and rotate the key; it may already be copied"))
+                break
+            }
+        }
+        return findings
+    }
+}
