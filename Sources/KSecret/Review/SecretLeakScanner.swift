@@ -12,15 +12,15 @@ public struct SecretLeakScanner: Sendable {
         public var description: String { "\(path): \(detail)" }
     }
 
-    /// Markers of private keys, by the kind they reveal (never the key itself).
-    static let keyMarkers: [(String, String)] = [
-        ("AGE-SECRET-KEY-1", "an age identity"),
-        ("-----BEGIN PGP PRIVATE KEY BLOCK-----", "a PGP private key"),
-        ("-----BEGIN OPENSSH PRIVATE KEY-----", "an OpenSSH private key"),
-        ("-----BEGIN RSA PRIVATE KEY-----", "an RSA private key"),
-        ("-----BEGIN EC PRIVATE KEY-----", "an EC private key"),
-        ("-----BEGIN PRIVATE KEY-----", "a private key"),
-    ]
+    /// Private keys, by the kind they reveal (never the key itself): a whole Bech32 age identity,
+    /// or a PEM block header followed by key data (a line of base64), so that code and docs that
+    /// only name the marker are not flagged.
+    nonisolated(unsafe) static let keyPatterns: [(NSRegularExpression, String)] = [
+        (#"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"#, "an age identity"),
+        (#"-----BEGIN PGP PRIVATE KEY BLOCK-----\r?\n(?:[^\n]*\r?\n)*?[A-Za-z0-9+/=]{40,}"#, "a PGP private key"),
+        (#"-----BEGIN OPENSSH PRIVATE KEY-----\r?\n[ \t]*[A-Za-z0-9+/=]{40,}"#, "an OpenSSH private key"),
+        (#"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----\r?\n[ \t]*[A-Za-z0-9+/=]{40,}"#, "a private key"),
+    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
 
     public var config: SopsConfig?
     /// Path prefixes (relative to the repository root) where private keys may live.
@@ -47,7 +47,9 @@ public struct SecretLeakScanner: Sendable {
         }
         if !allowedKeyPaths.contains(where: { path.hasPrefix($0) }) {
             let text = String(decoding: content, as: UTF8.self)
-            for (marker, kind) in Self.keyMarkers where text.contains(marker) {
+            let range = NSRange(text.startIndex..., in: text)
+            for (pattern, kind) in Self.keyPatterns where text.contains("PRIVATE KEY") || text.contains("AGE-SECRET-KEY-1") {
+                guard pattern.firstMatch(in: text, range: range) != nil else { continue }
                 findings.append(Finding(kind: .privateKeyMaterial, path: path, detail: "contains \(kind)",
                                         fix: "remove it from the commit (git rm --cached \(path)) and rotate the key; it may already be copied"))
                 break
