@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import KSecret
+
+struct Rotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Give a file a new data key, re-encrypting every value; optionally add or remove age recipients.",
+        discussion: """
+        Like sops, rotate does not read .sops.yaml keys (use updatekeys for that) and keeps each
+        value's IV. It prints to standard output unless -i or --output.
+        Example:
+          ksecret rotate -i secrets.yaml
+          ksecret rotate -i --add-age age1... --rm-age age1old... secrets.yaml
+        """)
+
+    @Argument var file: String
+    @Flag(name: [.customShort("i"), .customLong("in-place")], help: "Write the result back to the file.") var inPlace = false
+    @Option(name: .customLong("output"), help: "Write the result to this file.") var output: String?
+    @Option(name: .customLong("add-age"), help: "Comma-separated age recipients to add (to the first key group).") var addAge: String?
+    @Option(name: .customLong("rm-age"), help: "Comma-separated age recipients to remove.") var rmAge: String?
+    @Flag(name: .customLong("ignore-mac"), help: "Do not check the file's MAC.") var ignoreMac = false
+    @OptionGroup var types: TypeOptions
+
+    func run() throws {
+        try Diagnostics.run {
+            try WriteTarget.check(inPlace: inPlace, output: output, file: file)
+            let changing = addAge != nil || rmAge != nil
+            if changing && !FileManager.default.fileExists(atPath: file) {
+                throw KSecretError(.cannotChangeKeysFromNonExistentFile, "\(file) does not exist, so its keys cannot be changed")
+            }
+            func list(_ s: String?) -> [String] {
+                (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            let engine = SecretsEngine(environment: KSecretEnvironment())
+            let opened = try engine.open(try AtomicFile.read(file), path: file, format: try types.input(for: file), ignoreMac: ignoreMac)
+            let result = try engine.rotate(opened, addAge: list(addAge), removeAge: list(rmAge))
+            try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
+        }
+    }
+}
+
+struct UpdateKeys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "updatekeys",
+        abstract: "Re-wrap files' data keys for the keys their .sops.yaml creation rule names now.",
+        discussion: """
+        Values, lastmodified and the MAC stay as they are. Shows what changes and asks first
+        unless -y. Files already matching their rule are left alone.
+        Example:
+          ksecret updatekeys -y charts/app/secrets.yaml
+        """)
+
+    @Argument(help: "The files to update.") var files: [String]
+    @Flag(name: [.customShort("y"), .customLong("yes")], help: "Do not ask for confirmation.") var yes = false
+    @Option(name: .customLong("config"), help: "Path of the .sops.yaml to use.") var config: String?
+    @OptionGroup var types: TypeOptions
+
+    func run() throws {
+        try Diagnostics.run {
+            let environment = KSecretEnvironment()
+            guard let configFile = try ConfigLocator.load(explicit: config, environment: environment) else {
+                throw KSecretError(.generic, "no .sops.yaml found", hints: ["updatekeys takes the keys from the creation rules; pass --config"])
+            }
+            let engine = SecretsEngine(environment: environment)
+            for file in files {
+                guard let rule = configFile.rule(for: file) else {
+                    throw KSecretError(.generic, "no creation rule in \(configFile.path) matches \(file)")
+                }
+                let plan = try KeyResolution.plan(cli: nil, rule: rule, config: configFile, path: file)
+                let bytes = try AtomicFile.read(file)
+                let format = try types.input(for: file)
+                let parsed = try format.store.parse(bytes, path: file)
+                guard let node = parsed.metadata else { throw KSecretError(.generic, "sops metadata not found in \(file)") }
+                let changes = SecretsEngine.changes(from: try Metadata(node: node), to: plan)
+                if changes.isEmpty {
+                    FileHandle.standardError.write(Data("ksecret: \(file) already up to date\n".utf8))
+                    continue
+                }
+                var lines = ["ksecret: the following changes will be made to \(file)'s keys:"]
+                lines += changes.added.map { "  + \($0)" } + changes.removed.map { "  - \($0)" }
+                if let t = changes.threshold { lines.append("  shamir threshold \(t.from) -> \(t.to)") }
+                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+                if !yes {
+                    guard isatty(STDIN_FILENO) == 1 else {
+                        throw KSecretError(.generic, "not confirmed: standard input is not a terminal", hints: ["pass -y to apply without asking"])
+                    }
+                    FileHandle.standardError.write(Data("Is this okay? (y/n): ".utf8))
+                    guard readLine()?.lowercased().hasPrefix("y") == true else { continue }
+                }
+                try AtomicFile.write(try engine.updateKeys(bytes, path: file, format: format, plan: plan), to: file)
+                FileHandle.standardError.write(Data("ksecret: updated \(file)\n".utf8))
+            }
+        }
+    }
+}
