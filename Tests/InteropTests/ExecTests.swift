@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// `exec-env` and `exec-file`: the child sees the plaintext, its exit status is returned, and the
+/// plaintext goes through a FIFO (or a 0600 file) in a 0700 directory that is gone afterwards.
+@Suite("exec-env and exec-file", .enabled(if: Peers.ksecret != nil, "needs a built ksecret (swift build)"))
+struct ExecTests {
+    func setUp(_ name: String, _ text: String) throws -> (dir: URL, file: String, env: [String: String]) {
+        let dir = try Peers.temporaryDirectory()
+        let key = dir.appendingPathComponent("k.txt").path
+        let recipient = try Peers.run(Peers.ksecret!, ["keygen", "-o", key]).stderr
+            .replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = dir.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try Peers.run(Peers.ksecret!, ["encrypt", "-i", "--age", recipient, file], environment: ["SOPS_AGE_KEY_FILE": key]).status == 0)
+        return (dir, file, ["SOPS_AGE_KEY_FILE": key])
+    }
+
+    @Test("exec-env passes top-level values and returns the command's status; nested values are refused")
+    func execEnv() throws {
+        let (dir, file, env) = try setUp("s.env", "DB_PASSWORD=hunter2\nPORT=5432\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Peers.run(Peers.ksecret!, ["exec-env", file, #"echo "$DB_PASSWORD:$PORT"; exit 7"#], environment: env)
+        #expect(r.status == 7)
+        #expect(r.text == "hunter2:5432\n")
+        let pristine = try Peers.run(Peers.ksecret!, ["exec-env", "--pristine", file, #"echo "[$HOME]""#], environment: env)
+        #expect(pristine.text == "[]\n")
+        let (dir2, nested, env2) = try setUp("n.yaml", "a:\n  b: c\n")
+        defer { try? FileManager.default.removeItem(at: dir2) }
+        let refused = try Peers.run(Peers.ksecret!, ["exec-env", nested, "true"], environment: env2)
+        #expect(refused.status == 4 && refused.stderr.contains("nested"))
+    }
+
+    @Test("exec-file hands the plaintext through a FIFO, or a 0600 file with --no-fifo, and leaves nothing behind")
+    func execFile() throws {
+        let (dir, file, env) = try setUp("n.yaml", "a:\n  b: secret\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = try Peers.run(Peers.ksecret!, ["exec-file", file, #"stat -c '%F %a' {}; stat -c %a "$(dirname {})"; cat {}; echo {} > "#
+                                                  + dir.appendingPathComponent("path").path], environment: env)
+        #expect(fifo.status == 0)
+        #expect(fifo.text == "fifo 600\n700\na:\n  b: secret\n")
+        let used = try String(contentsOf: dir.appendingPathComponent("path"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!FileManager.default.fileExists(atPath: used))
+        #expect(!FileManager.default.fileExists(atPath: (used as NSString).deletingLastPathComponent))
+        let plain = try Peers.run(Peers.ksecret!, ["exec-file", "--no-fifo", file, "stat -c '%F %a' {}; cat {}; exit 5"], environment: env)
+        #expect(plain.status == 5)
+        #expect(plain.text == "regular file 600\na:\n  b: secret\n")
+        let unread = try Peers.run(Peers.ksecret!, ["exec-file", file, "true"], environment: env)
+        #expect(unread.status == 0)
+    }
+}
