@@ -33,7 +33,7 @@ let package = Package(
 
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
         .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
-        .testTarget(name: "KSecretTests", dependencies: ["KSecret"]),
+        .testTarget(name: "KSecretTests", dependencies: ["KSecret"], exclude: ["Corpus"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
         .testTarget(name: "InteropTests", dependencies: ["KSecret"]),
     ],

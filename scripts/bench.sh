@@ -171,4 +171,23 @@ for r in rows:
     echo
     echo "ratio = ksecret / sops; wall = median of $RUNS runs, RSS = median of 3 runs (KiB from /usr/bin/time)"
 } | tee "$OUT/bench.txt"
+
+# The chart pipeline: helm template of charts/django-app with its secrets decrypted by the
+# secrets:// downloader, against the same render with the values already in plain text.
+HELM="$ROOT/.tools/bin/helm3"
+if [[ -x "$HELM" ]]; then
+    export HELM_DATA_HOME="$work/helm/data" HELM_CONFIG_HOME="$work/helm/config" HELM_CACHE_HOME="$work/helm/cache"
+    "$KSECRET" helm install-plugins --helm "$HELM" 2>/dev/null
+    chart="$ROOT/charts/django-app"
+    cp "$ROOT/keys-example/chart-secrets.yaml" "$work/chart-secrets.yaml"
+    cp "$work/chart-secrets.yaml" "$work/chart-secrets.enc.yaml"
+    "$KSECRET" encrypt -i --age "$recipient" "$work/chart-secrets.enc.yaml"
+    plain_t="$(wall_median "$HELM" template t "$chart" -f "$work/chart-secrets.yaml" -f "$chart/ci/test-values.yaml")"
+    enc_t="$(wall_median "$HELM" template t "$chart" -f "secrets://$work/chart-secrets.enc.yaml" -f "$chart/ci/test-values.yaml")"
+    r="$(ratio "$enc_t" "$plain_t")"
+    verdict=PASS
+    within "$r" 1.10 || verdict=FAIL
+    printf '\nhelm template, secrets:// vs plain values: %s vs %s = %sx (target <= 1.10x) %s\n' \
+        "$(fmt_s "$enc_t")" "$(fmt_s "$plain_t")" "$r" "$verdict" | tee -a "$OUT/bench.txt"
+fi
 exit 0

@@ -42,7 +42,8 @@ if command -v sops >/dev/null 2>&1; then
     # sops re-formats YAML (4-space indentation, comments moved), so compare with sops's own rendering
     # of the same plaintext rather than with the author's bytes.
     step "sops decrypt secrets.enc.yaml   # the real $(sops --version --disable-version-check 2>/dev/null | head -n 1)"
-    sops encrypt --age "$recipient" "$PLAIN" >"$work/by-sops.enc.yaml"
+    # From the scratch directory: the repository's .sops.yaml has no rule for the demo copy.
+    (cd "$work" && sops encrypt --age "$recipient" secrets.yaml) >"$work/by-sops.enc.yaml"
     sops decrypt "$work/by-sops.enc.yaml" >"$work/reference.yaml"
     if sops decrypt "$work/secrets.enc.yaml" >"$work/by-sops.yaml" && cmp -s "$work/reference.yaml" "$work/by-sops.yaml"; then
         cat "$work/by-sops.yaml"
@@ -52,4 +53,21 @@ if command -v sops >/dev/null 2>&1; then
         diff -u "$work/reference.yaml" "$work/by-sops.yaml" >&2 || true
         exit 1
     fi
+fi
+
+# The chart pipeline: ksecret's helm plugins in a private helm home, and the reference chart
+# rendered with its encrypted secrets decrypted in memory (secrets://, no plaintext file).
+HELM="$ROOT/.tools/bin/helm3"
+if [[ -x "$HELM" ]]; then
+    export HELM_DATA_HOME="$work/helm/data" HELM_CONFIG_HOME="$work/helm/config" HELM_CACHE_HOME="$work/helm/cache"
+    step "ksecret helm install-plugins --helm helm3   # private HELM_DATA_HOME"
+    "$KSECRET" helm install-plugins --helm "$HELM"
+    step "helm template demo charts/django-app -f secrets://charts/django-app/secrets.yaml   # the db-connect Secret"
+    "$HELM" template demo charts/django-app -f secrets://charts/django-app/secrets.yaml \
+        -f charts/django-app/ci/test-values.yaml --show-only templates/secret-db.yaml
+    url="$("$HELM" template demo charts/django-app -f secrets://charts/django-app/secrets.yaml \
+        -f charts/django-app/ci/test-values.yaml --show-only templates/secret-db.yaml | sed -n 's/.*DATABASE_URL: "\(.*\)"/\1/p' | base64 -d)"
+    echo "demo: DATABASE_URL decodes to: $url"
+else
+    echo "demo: helm 3 is not installed (make peers): skipping the chart render" >&2
 fi

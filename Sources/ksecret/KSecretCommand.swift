@@ -16,12 +16,21 @@ struct KSecretCommand: ParsableCommand {
         """,
         version: KSecretVersion.current,
         subcommands: [Encrypt.self, Decrypt.self, Edit.self, SetValue.self, UnsetValue.self, Replace.self,
-                      Rotate.self, UpdateKeys.self, ExecEnv.self, ExecFile.self, FileStatus.self, Keygen.self, Git.self, AuditCommand.self]
+                      Rotate.self, UpdateKeys.self, ExecEnv.self, ExecFile.self, FileStatus.self, Keygen.self, Git.self, AuditCommand.self,
+                      Helm.self, HelmPluginEntry.self, HelmDownloaderEntry.self]
     )
 
     static func main() {
-        if let status = DecryptFastPath.run(Array(CommandLine.arguments.dropFirst())) {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let status = DecryptFastPath.run(arguments) {
             Foundation.exit(status)
+        }
+        // helm runs the downloader once per secrets:// value file at every render: no argument parser.
+        if arguments.first == "helm-downloader" {
+            do { try HelmDownloader.run(Array(arguments.dropFirst())) } catch let code as ExitCode {
+                Foundation.exit(code.rawValue)
+            } catch { Foundation.exit(1) }
+            Foundation.exit(0)
         }
         main(nil)
     }

@@ -43,7 +43,13 @@ public struct SecretsEngine: Sendable {
     /// `forRewrite: false` (a decryption that is only printed) skips remembering IVs for re-encryption.
     public func open(_ bytes: [UInt8], path: String, format: FileFormat, ignoreMac: Bool = false,
                      storeOptions: StoreOptions = StoreOptions(), forRewrite: Bool = true) throws -> OpenedFile {
-        let parsed = try format.store.parse(bytes, path: path)
+        try open(parsed: try format.store.parse(bytes, path: path), path: path, ignoreMac: ignoreMac, storeOptions: storeOptions, forRewrite: forRewrite)
+    }
+
+    /// `open` of a file already parsed by its store.
+    public func open(parsed: ParsedFile, path: String, ignoreMac: Bool = false,
+                     storeOptions: StoreOptions = StoreOptions(), forRewrite: Bool = true) throws -> OpenedFile {
+        let format = parsed.format
         guard let node = parsed.metadata else {
             throw KSecretError(.generic, "sops metadata not found in \(path)",
                                hints: ["the file is not encrypted; encrypt it with `ksecret encrypt`"],

@@ -15,7 +15,7 @@ public struct SecretLeakScanner: Sendable {
     /// Private keys, by the kind they reveal (never the key itself): a whole Bech32 age identity,
     /// or a PEM block header followed by key data (a line of base64), so that code and docs that
     /// only name the marker are not flagged.
-    nonisolated(unsafe) static let keyPatterns: [(NSRegularExpression, String)] = [
+    static let keyPatterns: [(NSRegularExpression, String)] = [
         (#"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"#, "an age identity"),
         (#"-----BEGIN PGP PRIVATE KEY BLOCK-----\r?\n(?:[^\n]*\r?\n)*?[A-Za-z0-9+/=]{40,}"#, "a PGP private key"),
         (#"-----BEGIN OPENSSH PRIVATE KEY-----\r?\n[ \t]*[A-Za-z0-9+/=]{40,}"#, "an OpenSSH private key"),

@@ -95,7 +95,7 @@ enum YAMLScalarResolver {
 
     /// yaml.v3's timestamp forms: `2006-1-2`, `2006-1-2T15:4:5.999999999Z07:00` (also `t` and a
     /// space instead of `T`). Returns the RFC 3339 text sops encrypts (nanoseconds trimmed, `Z` for UTC).
-    nonisolated(unsafe) private static let timestamp = try! NSRegularExpression(
+    private static let timestamp = try! NSRegularExpression(
         pattern: #"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?[ \t]*(Z|[-+][0-9]{1,2}(?::?[0-9]{2})?)?)?$"#)
 
     static func parseTimestamp(_ text: String) -> String? {
