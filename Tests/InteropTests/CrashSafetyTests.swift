@@ -6,7 +6,7 @@ import Testing
 /// and temp files of killed runs must not accumulate (the next write removes them).
 @Suite("crash safety of in-place writes", .enabled(if: Peers.ksecret != nil, "needs a built ksecret (swift build)"))
 struct CrashSafetyTests {
-    @Test("SIGKILL during set -i: the old or the new file, never a torn one")
+    @Test("1,000 SIGKILLs during set -i: the old or the new file, never a torn one")
     func killDuringSet() throws {
         let dir = try Peers.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -24,7 +24,7 @@ struct CrashSafetyTests {
         var previous = try Data(contentsOf: URL(fileURLWithPath: path))
 
         var newVersions = 0, oldVersions = 0
-        let runs = 200
+        let runs = 1_000
         for run in 0..<runs {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Peers.ksecret!)
@@ -35,7 +35,7 @@ struct CrashSafetyTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 0..<60_000))
+            usleep(UInt32.random(in: 0..<45_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let now = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -72,4 +72,39 @@ struct RotationTests {
         let again = try Peers.run(Peers.ksecret!, ["updatekeys", "-y", "secrets.yaml"], environment: ["SOPS_AGE_KEY_FILE": keys.k2], directory: keys.dir)
         #expect(again.status == 0 && again.stderr.contains("already up to date"))
     }
+
+    @Test("key groups with a Shamir threshold: ksecret's file opens with sops given 2 of 3 groups, not with 1")
+    func shamirGroups() throws {
+        let keys = try setUp()
+        defer { try? FileManager.default.removeItem(at: keys.dir) }
+        let k3 = keys.dir.appendingPathComponent("k3.txt").path
+        let r3 = try Peers.run(Peers.ksecret!, ["keygen", "-o", k3]).stderr
+            .replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        try Data("""
+            creation_rules:
+              - path_regex: \\.yaml$
+                shamir_threshold: 2
+                key_groups:
+                  - age: [\(keys.r1)]
+                  - age: [\(keys.r2)]
+                  - age: [\(r3)]
+
+            """.utf8).write(to: keys.dir.appendingPathComponent(".sops.yaml"))
+        let file = keys.dir.appendingPathComponent("s.yaml").path
+        try Data("password: hunter2\n".utf8).write(to: URL(fileURLWithPath: file))
+        let enc = try Peers.run(Peers.ksecret!, ["encrypt", "-i", "s.yaml"], directory: keys.dir)
+        try #require(enc.status == 0, "\(enc.stderr)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("shamir_threshold: 2") && text.contains("key_groups:"))
+        let two = keys.dir.appendingPathComponent("k13.txt").path
+        try Data((try String(contentsOfFile: keys.k1, encoding: .utf8) + (try String(contentsOfFile: k3, encoding: .utf8))).utf8)
+            .write(to: URL(fileURLWithPath: two))
+        let bySops = try Peers.run(Peers.sops!, ["decrypt", file], environment: ["SOPS_AGE_KEY_FILE": two], directory: keys.dir)
+        #expect(bySops.status == 0 && bySops.text == "password: hunter2\n", "\(bySops.stderr)")
+        let byKsecret = try Peers.run(Peers.ksecret!, ["decrypt", file], environment: ["SOPS_AGE_KEY_FILE": two], directory: keys.dir)
+        #expect(byKsecret.text == "password: hunter2\n")
+        let one = try Peers.run(Peers.ksecret!, ["decrypt", file], environment: ["SOPS_AGE_KEY_FILE": keys.k2], directory: keys.dir)
+        #expect(one.status == 128 && one.stderr.contains("1 of 3 key groups opened, 2 needed"))
+        #expect(try Peers.run(Peers.sops!, ["decrypt", file], environment: ["SOPS_AGE_KEY_FILE": keys.k2], directory: keys.dir).status == 128)
+    }
 }
