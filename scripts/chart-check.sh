@@ -212,7 +212,7 @@ yaml.safe_dump({"db": {"user": "us@er:name+1 x", "password": " p@ss:w/rd?#[]%+ &
 PY
 for h in helm3 helm4; do
     bin="$TOOLS/bin/$h"
-    if "$bin" template chart-check "$CHART" "${values[@]}" -f "$nasty" -s templates/secret-db.yaml \
+    if "$bin" template chart-check "$CHART" "${values[@]}" -f "$nasty" -s templates/db-connect.yaml \
         >"$WORK/nasty-$h.yaml" 2>"$WORK/nasty-$h.log" &&
         "$PY" - "$WORK/nasty-$h.yaml" "$nasty" <<'PY'
 import base64, sys, urllib.parse, yaml

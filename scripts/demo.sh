@@ -64,9 +64,9 @@ if [[ -x "$HELM" ]]; then
     "$KSECRET" helm install-plugins --helm "$HELM"
     step "helm template demo charts/django-app -f secrets://charts/django-app/secrets.yaml   # the db-connect Secret"
     "$HELM" template demo charts/django-app -f secrets://charts/django-app/secrets.yaml \
-        -f charts/django-app/ci/test-values.yaml --show-only templates/secret-db.yaml
+        -f charts/django-app/ci/test-values.yaml --show-only templates/db-connect.yaml
     url="$("$HELM" template demo charts/django-app -f secrets://charts/django-app/secrets.yaml \
-        -f charts/django-app/ci/test-values.yaml --show-only templates/secret-db.yaml | sed -n 's/.*DATABASE_URL: "\(.*\)"/\1/p' | base64 -d)"
+        -f charts/django-app/ci/test-values.yaml --show-only templates/db-connect.yaml | sed -n 's/.*DATABASE_URL: "\(.*\)"/\1/p' | base64 -d)"
     echo "demo: DATABASE_URL decodes to: $url"
 else
     echo "demo: helm 3 is not installed (make peers): skipping the chart render" >&2
