@@ -15,6 +15,6 @@ struct KSecretCommand: ParsableCommand {
         """,
         version: KSecretVersion.current,
         subcommands: [Encrypt.self, Decrypt.self, Edit.self, SetValue.self, UnsetValue.self, Replace.self,
-                      FileStatus.self, Keygen.self]
+                      FileStatus.self, Keygen.self, Helm.self]
     )
 }
