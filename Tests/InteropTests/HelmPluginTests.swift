@@ -1,0 +1,349 @@
+import Foundation
+import Testing
+
+/// ksecret as helm's secrets plugin, on the real helm 3.15 and helm 4.1 and helmfile 0.166
+/// (helm-pipeline.md §1, §2.5, §3): plugin installation, the `secrets://` downloader, the
+/// `helm secrets` command line and wrapper, and that no plaintext file ever appears on disk.
+/// Every run gets private HELM_DATA_HOME / HELM_CONFIG_HOME / HELM_CACHE_HOME directories.
+@Suite("helm plugins", .enabled(if: Peers.ksecret != nil, "needs a built ksecret (swift build)"))
+struct HelmPluginTests {
+    static let helms = ["helm3", "helm4"]
+    static var helmsPresent: Bool { helms.allSatisfy { Peers.find($0) != nil } }
+    static let missingHelms: Comment = "needs .tools/bin/helm3 (3.15) and .tools/bin/helm4 (4.1): run `make peers`"
+    static let chart = Peers.repoRoot.appendingPathComponent("charts/django-app")
+    static let demoKey = Peers.repoRoot.appendingPathComponent("keys-example/age.txt").path
+    static let demoPlain = Peers.repoRoot.appendingPathComponent("keys-example/chart-secrets.yaml")
+    static let expectedPassword = "p@ss:w/rd?#[]%+ &= ünï €"
+
+    /// Scratch layout: `values/` holds the secrets, `work/` is helm's working directory, `home/` helm's state.
+    let root: URL
+    let values: URL
+    let work: URL
+    let recipient: String
+
+    init() throws {
+        root = try Peers.temporaryDirectory()
+        values = root.appendingPathComponent("values")
+        work = root.appendingPathComponent("work")
+        for dir in [values, work] { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        recipient = try String(contentsOfFile: Self.demoKey, encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("# public key: ") }
+            .map { String($0.dropFirst("# public key: ".count)) } ?? ""
+    }
+
+    // MARK: Helpers
+
+    /// Private helm state for one helm binary; HELM_PLUGINS is set to the default location explicitly
+    /// so a HELM_PLUGINS in the test runner's environment cannot leak in.
+    func helmEnvironment(_ helm: String, key: String? = demoKey) -> [String: String] {
+        let home = root.appendingPathComponent("home-\(helm)").path
+        var env = ["HELM_DATA_HOME": home + "/data", "HELM_CONFIG_HOME": home + "/config", "HELM_CACHE_HOME": home + "/cache",
+                   "HELM_PLUGINS": home + "/data/plugins"]
+        if let key { env["SOPS_AGE_KEY_FILE"] = key }
+        return env
+    }
+
+    @discardableResult
+    func ksecret(_ args: [String], env: [String: String] = [:]) throws -> Peers.Result {
+        try Peers.run(Peers.ksecret!, args, environment: env, directory: work)
+    }
+
+    func helm(_ helm: String, _ args: [String], key: String? = demoKey) throws -> Peers.Result {
+        try Peers.run(Peers.find(helm)!, args, environment: helmEnvironment(helm, key: key), directory: work)
+    }
+
+    func install(_ helm: String) throws {
+        let r = try ksecret(["helm", "install-plugins", "--helm", Peers.find(helm)!], env: helmEnvironment(helm))
+        try #require(r.status == 0, "install-plugins: \(r.stderr)")
+    }
+
+    /// keys-example/chart-secrets.yaml encrypted by ksecret to the demo recipient, in `values/`.
+    func encryptedByKsecret(_ name: String = "secrets.yaml") throws -> String {
+        let plain = values.appendingPathComponent("plain-for-\(name)")
+        try FileManager.default.copyItem(at: Self.demoPlain, to: plain)
+        defer { try? FileManager.default.removeItem(at: plain) }
+        let r = try ksecret(["encrypt", "--age", recipient, plain.path])
+        try #require(r.status == 0, "encrypt: \(r.stderr)")
+        let path = values.appendingPathComponent(name).path
+        try Data(r.stdout).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Every path under the directories, relative to each.
+    static func listing(_ dirs: [URL]) -> Set<String> {
+        var all = Set<String>()
+        for dir in dirs {
+            let items = FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []
+            all.formUnion(items.map { dir.path + "/" + $0 })
+        }
+        return all
+    }
+
+    /// Runs `body` while polling the directories; returns every path seen that was not there before
+    /// (during or after), so a short-lived plaintext file is caught too.
+    func watchingForNewFiles<T>(in dirs: [URL], _ body: () throws -> T) rethrows -> (T, Set<String>) {
+        let before = Self.listing(dirs)
+        nonisolated(unsafe) var seen = Set<String>()
+        nonisolated(unsafe) var running = true
+        let lock = NSLock()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            while lock.withLock({ running }) {
+                let now = Self.listing(dirs)
+                lock.withLock { seen.formUnion(now) }
+                usleep(2_000)
+            }
+            done.signal()
+        }
+        let result = try body()
+        lock.withLock { running = false }
+        done.wait()
+        let after = Self.listing(dirs)
+        return (result, seen.union(after).subtracting(before))
+    }
+
+    var watchedDirs: [URL] { [Self.chart, values, work] }
+
+    /// The password inside the rendered db-connect Secret's DATABASE_URL.
+    static func renderedPassword(_ manifests: String) -> String? {
+        let documents = manifests.components(separatedBy: "\n---")
+        guard let secret = documents.first(where: { $0.contains("kind: Secret") && $0.contains("name: db-connect") }),
+              let line = secret.split(separator: "\n").first(where: { $0.contains("DATABASE_URL:") }) else { return nil }
+        let encoded = line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        guard let data = Data(base64Encoded: encoded), let url = String(data: data, encoding: .utf8),
+              let schemeEnd = url.range(of: "://"), let at = url.lastIndex(of: "@") else { return nil }
+        let userInfo = url[schemeEnd.upperBound..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
+        return String(userInfo[userInfo.index(after: colon)...]).removingPercentEncoding
+    }
+
+    func render(_ helm: String, _ extra: [String], key: String? = demoKey) throws -> Peers.Result {
+        try self.helm(helm, ["template", "demo", Self.chart.path] + extra, key: key)
+    }
+
+    // MARK: Installation
+
+    @Test("install-plugins installs secrets and secrets-getter, again without harm, and uninstall-plugins removes them",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func installAndUninstall(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        try install(helm)
+        let plugins = helmEnvironment(helm)["HELM_PLUGINS"]!
+        for name in ["secrets", "secrets-getter"] {
+            let link = try FileManager.default.destinationOfSymbolicLink(atPath: "\(plugins)/\(name)/bin/ksecret")
+            #expect(link.hasPrefix("/") && FileManager.default.isExecutableFile(atPath: link))
+        }
+        let list = try self.helm(helm, ["plugin", "list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.text.contains("secrets-getter") && list.text.split(separator: "\n").contains { $0.hasPrefix("secrets ") || $0.hasPrefix("secrets\t") },
+                "\(list.text)")
+        #expect(!list.stderr.contains("Error"), "\(list.stderr)")
+
+        let removed = try ksecret(["helm", "uninstall-plugins", "--helm", Peers.find(helm)!], env: helmEnvironment(helm))
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: plugins + "/secrets"))
+        #expect(!FileManager.default.fileExists(atPath: plugins + "/secrets-getter"))
+        let after = try self.helm(helm, ["plugin", "list"])
+        #expect(!after.text.contains("secrets"), "\(after.text)")
+    }
+
+    @Test("install-plugins honours a HELM_PLUGINS path list and leaves a foreign secrets plugin alone",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func installHonoursHelmPlugins(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let first = root.appendingPathComponent("plugins-a").path, second = root.appendingPathComponent("plugins-b").path
+        var env = helmEnvironment(helm)
+        env["HELM_PLUGINS"] = first + ":" + second
+        let r = try ksecret(["helm", "install-plugins", "--helm", Peers.find(helm)!], env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: first + "/secrets/plugin.yaml"))
+        #expect(FileManager.default.fileExists(atPath: first + "/secrets-getter/plugin.yaml"))
+        #expect(!FileManager.default.fileExists(atPath: second + "/secrets"))
+
+        // A plugin of the same name that ksecret did not write (e.g. the real helm-secrets) is refused.
+        let foreign = helmEnvironment(helm)["HELM_PLUGINS"]! + "/secrets"
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        try Data("name: \"secrets\"\nversion: \"4.7.7\"\ncommand: \"x\"\n".utf8).write(to: URL(fileURLWithPath: foreign + "/plugin.yaml"))
+        let refused = try ksecret(["helm", "install-plugins", "--helm", Peers.find(helm)!], env: helmEnvironment(helm))
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("ksecret: error:") && refused.stderr.contains("did not install"), "\(refused.stderr)")
+        #expect(FileManager.default.fileExists(atPath: foreign + "/plugin.yaml"))
+    }
+
+    // MARK: The secrets:// downloader
+
+    @Test("helm template -f secrets://FILE renders the values ksecret encrypted, leaving no file behind",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func templateWithKsecretFile(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()
+        let (r, created) = try watchingForNewFiles(in: watchedDirs) {
+            try render(helm, ["-f", "secrets://" + file])
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.renderedPassword(r.text) == Self.expectedPassword)
+        #expect(created.isEmpty, "files appeared: \(created.sorted())")
+    }
+
+    @Test("helm template -f secrets://FILE decrypts a file the real sops encrypted; relative to the working directory",
+          .enabled(if: helmsPresent && Peers.sops != nil, "needs helm3, helm4 and sops: run `make peers`"), arguments: helms)
+    func templateWithSopsFile(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let encrypted = try Peers.run(Peers.sops!, ["encrypt", "--age", recipient, "--input-type", "yaml", "--output-type", "yaml",
+                                                    Self.demoPlain.path], directory: work)
+        try #require(encrypted.status == 0, "sops: \(encrypted.stderr)")
+        try Data(encrypted.stdout).write(to: values.appendingPathComponent("by-sops.yaml"))
+        let (r, created) = try watchingForNewFiles(in: watchedDirs) {
+            try render(helm, ["-f", "secrets://../values/by-sops.yaml"])
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.renderedPassword(r.text) == Self.expectedPassword)
+        #expect(created.isEmpty, "files appeared: \(created.sorted())")
+    }
+
+    @Test("a wrong age identity fails the render with ksecret's message, and no file appears",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func wrongKeyFails(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()
+        let otherKey = root.appendingPathComponent("other-identity.txt").path
+        try #require(try ksecret(["keygen", "-o", otherKey]).status == 0)
+        let (r, created) = try watchingForNewFiles(in: watchedDirs) {
+            try render(helm, ["-f", "secrets://" + file], key: otherKey)
+        }
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("ksecret: error: cannot decrypt the data key"), "\(r.stderr)")
+        #expect(!r.text.contains("db-connect"))
+        #expect(created.isEmpty, "files appeared: \(created.sorted())")
+    }
+
+    @Test("secrets:// passes a plain file through; secrets+literal:// and secrets+age-import:// work",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func otherProtocols(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let plain = Self.demoPlain.path
+        let passThrough = try render(helm, ["-f", "secrets://" + plain], key: nil)
+        #expect(passThrough.status == 0, "\(passThrough.stderr)")
+        #expect(Self.renderedPassword(passThrough.text) == Self.expectedPassword)
+
+        let file = try encryptedByKsecret()
+        let imported = try render(helm, ["-f", "secrets+age-import://\(Self.demoKey)?\(file)"], key: nil)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(Self.renderedPassword(imported.text) == Self.expectedPassword)
+
+        let literal = try render(helm, ["-f", "secrets://" + file, "--set-file", "database.secretName=secrets+literal://from-literal"])
+        #expect(literal.status == 0, "\(literal.stderr)")
+        #expect(literal.text.contains("name: from-literal"), "\(literal.stderr)")
+
+        let missing = try render(helm, ["-f", "secrets://" + values.appendingPathComponent("nope.yaml").path])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("ksecret: error:") && missing.stderr.contains("does not exist"), "\(missing.stderr)")
+        let ignored = try render(helm, ["-f", "secrets://" + file, "-f", "secrets://?" + values.appendingPathComponent("nope.yaml").path])
+        #expect(ignored.status == 0, "\(ignored.stderr)")
+    }
+
+    // MARK: helm secrets
+
+    @Test("helm secrets decrypt/view print the plaintext, ignoring helmfile's extra arguments",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func secretsDecrypt(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()
+        let original = try Data(contentsOf: Self.demoPlain)
+        for command in ["decrypt", "view"] {
+            let r = try self.helm(helm, ["secrets", command, file, "--extra-flag", "ignored-word"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(Data(r.stdout) == original, "\(command)")
+        }
+        let plainIsRefused = try self.helm(helm, ["secrets", "decrypt", Self.demoPlain.path])
+        #expect(plainIsRefused.status != 0)
+        #expect(plainIsRefused.stderr.contains("ksecret: error:"), "\(plainIsRefused.stderr)")
+
+        let inPlace = try self.helm(helm, ["secrets", "decrypt", "-i", file])
+        #expect(inPlace.status == 0, "\(inPlace.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == original)
+    }
+
+    @Test("helm secrets encrypt -i uses the .sops.yaml of the file's directory",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func secretsEncrypt(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        try Data("creation_rules:\n  - path_regex: secrets\\.yaml$\n    age: \(recipient)\n".utf8)
+            .write(to: values.appendingPathComponent(".sops.yaml"))
+        let file = values.appendingPathComponent("secrets.yaml")
+        try FileManager.default.copyItem(at: Self.demoPlain, to: file)
+        let r = try self.helm(helm, ["secrets", "encrypt", "-i", file.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains("ENC[AES256_GCM") && text.contains(recipient))
+        let back = try self.helm(helm, ["secrets", "decrypt", file.path])
+        #expect(Data(back.stdout) == (try Data(contentsOf: Self.demoPlain)))
+    }
+
+    @Test("helm secrets template -f ENCRYPTED renders through secrets:// without a .dec file",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func secretsWrapper(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()
+        let (r, created) = try watchingForNewFiles(in: watchedDirs) {
+            try self.helm(helm, ["secrets", "template", "demo", Self.chart.path, "-f", file, "--values=" + Self.demoPlain.path])
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.renderedPassword(r.text) == Self.expectedPassword)
+        #expect(created.isEmpty, "files appeared: \(created.sorted())")
+
+        let otherKey = root.appendingPathComponent("other-identity.txt").path
+        try #require(try ksecret(["keygen", "-o", otherKey]).status == 0)
+        let (failed, createdOnFailure) = try watchingForNewFiles(in: watchedDirs) {
+            try self.helm(helm, ["secrets", "template", "demo", Self.chart.path, "--values", file], key: otherKey)
+        }
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("ksecret: error:"), "\(failed.stderr)")
+        #expect(createdOnFailure.isEmpty, "files appeared: \(createdOnFailure.sorted())")
+    }
+
+    // MARK: helmfile
+
+    @Test("helmfile 0.166 with helm 3.15 renders a release whose secrets: ksecret decrypts",
+          .enabled(if: Peers.find("helm3") != nil && Peers.find("helmfile") != nil, "needs helm3 and helmfile 0.166: run `make peers`"))
+    func helmfileTemplate() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install("helm3")
+        _ = try encryptedByKsecret()
+        try Data("""
+            releases:
+              - name: demo
+                namespace: demo
+                chart: \(Self.chart.path)
+                secrets:
+                  - secrets.yaml
+
+            """.utf8).write(to: values.appendingPathComponent("helmfile.yaml"))
+        let before = Self.listing(watchedDirs)
+        let r = try Peers.run(Peers.find("helmfile")!, ["--helm-binary", Peers.find("helm3")!, "template"],
+                              environment: helmEnvironment("helm3"), directory: values)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.renderedPassword(r.text) == Self.expectedPassword)
+        // helmfile itself writes a short-lived secret*.yaml next to the secrets file (helm-pipeline.md
+        // §3.3) and removes it; afterwards nothing new may remain.
+        #expect(Self.listing(watchedDirs) == before)
+
+        let otherKey = root.appendingPathComponent("other-identity.txt").path
+        try #require(try ksecret(["keygen", "-o", otherKey]).status == 0)
+        var wrong = helmEnvironment("helm3")
+        wrong["SOPS_AGE_KEY_FILE"] = otherKey
+        let failed = try Peers.run(Peers.find("helmfile")!, ["--helm-binary", Peers.find("helm3")!, "template"],
+                                   environment: wrong, directory: values)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("ksecret: error:"), "\(failed.stderr)")
+        #expect(Self.listing(watchedDirs) == before)
+    }
+}
