@@ -28,11 +28,12 @@ struct HelmArgumentsTests {
     func rewrite() {
         let encrypted: Set<String> = ["enc.yaml", "dir/enc2.yaml", "a,b.yaml"]
         let input = ["template", "r", "./chart", "-f", "enc.yaml", "--values", "plain.yaml,dir/enc2.yaml", "--values=enc.yaml",
-                     "-fenc.yaml", "-f", "secrets://enc.yaml", "--set", "x=enc.yaml", "-f", "a\\,b.yaml", "--", "-f", "enc.yaml"]
+                     "-fenc.yaml", "-f", "secrets://enc.yaml", "--set", "x=enc.yaml", "-f", "a\\,b.yaml", "--set-file", "k=enc.yaml,j=plain.txt", "--set-file=k=dir/enc2.yaml", "--", "-f", "enc.yaml"]
         let output = ValuesArgumentRewriter.rewrite(input) { encrypted.contains($0) }
         #expect(output == ["template", "r", "./chart", "-f", "secrets://enc.yaml", "--values", "plain.yaml,secrets://dir/enc2.yaml",
                            "--values=secrets://enc.yaml", "-fsecrets://enc.yaml", "-f", "secrets://enc.yaml", "--set", "x=enc.yaml",
-                           "-f", "secrets://a\\,b.yaml", "--", "-f", "enc.yaml"])
+                           "-f", "secrets://a\\,b.yaml", "--set-file", "k=secrets://enc.yaml,j=plain.txt",
+                           "--set-file=k=secrets://dir/enc2.yaml", "--", "-f", "enc.yaml"])
     }
 
     @Test("the plugin manifests are legacy format: no apiVersion, no command: key, no args:, CLI and getter apart")

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Handles `-f FILE`, `--values FILE`, `--values=FILE`, `-fFILE` and comma-separated lists
 /// (`-f a.yaml,b.yaml`; `\,` is an escaped comma). Entries that are URLs (`scheme://`) and files
-/// that are not encrypted are left as they are. Everything else on the line is untouched.
+/// that are not encrypted are left as they are. `--set-file KEY=FILE[,KEY=FILE]` (and
+/// `--set-file=`) entries are treated the same way. Everything else on the line is untouched.
 public enum ValuesArgumentRewriter {
     public static func rewrite(_ arguments: [String], isEncrypted: (String) -> Bool) -> [String] {
         var result: [String] = []
@@ -23,7 +24,15 @@ public enum ValuesArgumentRewriter {
                 index += 2
                 continue
             }
-            if argument.hasPrefix("--values=") {
+            if argument == "--set-file", index + 1 < arguments.count {
+                result.append(argument)
+                result.append(rewriteSetFiles(arguments[index + 1], isEncrypted: isEncrypted))
+                index += 2
+                continue
+            }
+            if argument.hasPrefix("--set-file=") {
+                result.append("--set-file=" + rewriteSetFiles(String(argument.dropFirst("--set-file=".count)), isEncrypted: isEncrypted))
+            } else if argument.hasPrefix("--values=") {
                 result.append("--values=" + rewriteList(String(argument.dropFirst("--values=".count)), isEncrypted: isEncrypted))
             } else if argument.hasPrefix("-f"), !argument.hasPrefix("--"), argument.count > 2 {
                 var value = String(argument.dropFirst(2))
@@ -43,6 +52,16 @@ public enum ValuesArgumentRewriter {
             let path = entry.replacingOccurrences(of: "\\,", with: ",")
             guard !entry.contains("://"), isEncrypted(path) else { return entry }
             return "secrets://" + entry
+        }.joined(separator: ",")
+    }
+
+    /// One `--set-file` value: `KEY=FILE` pairs, comma-separated.
+    static func rewriteSetFiles(_ value: String, isEncrypted: (String) -> Bool) -> String {
+        splitEntries(value).map { pair in
+            guard let equals = pair.firstIndex(of: "=") else { return pair }
+            let file = String(pair[pair.index(after: equals)...])
+            guard !file.isEmpty, !file.contains("://"), isEncrypted(file.replacingOccurrences(of: "\\,", with: ",")) else { return pair }
+            return String(pair[...equals]) + "secrets://" + file
         }.joined(separator: ",")
     }
 
