@@ -287,6 +287,30 @@ struct HelmPluginTests {
         #expect(Data(back.stdout) == (try Data(contentsOf: Self.demoPlain)))
     }
 
+    @Test("helm secrets edit changes one value through $SOPS_EDITOR and keeps the file encrypted",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func secretsEdit(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()
+        let before = try String(contentsOfFile: file, encoding: .utf8)
+        var env = helmEnvironment(helm)
+        env["SOPS_EDITOR"] = "sed -i s/django_app/renamed_user/"
+        let (r, created) = try watchingForNewFiles(in: watchedDirs) {
+            try Peers.run(Peers.find(helm)!, ["secrets", "edit", file], environment: env, directory: work)
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        // The plaintext goes to a private directory under $TMPDIR; beside the file only the atomic
+        // write of the new ciphertext (.secrets.yaml.ksecret-XXXXXX, renamed over the file) may flash by.
+        #expect(created.filter { !URL(fileURLWithPath: $0).lastPathComponent.hasPrefix(".secrets.yaml.ksecret-") }.isEmpty,
+                "files appeared: \(created.sorted())")
+        #expect(Self.listing([values]).allSatisfy { !$0.contains(".ksecret-") })
+        let after = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(after != before && !after.contains("renamed_user") && !after.contains("django_app"))
+        let back = try self.helm(helm, ["secrets", "decrypt", file])
+        #expect(back.text.contains("user: renamed_user"), "\(back.stderr)")
+    }
+
     @Test("helm secrets template -f ENCRYPTED renders through secrets:// without a .dec file",
           .enabled(if: helmsPresent, missingHelms), arguments: helms)
     func secretsWrapper(helm: String) throws {
