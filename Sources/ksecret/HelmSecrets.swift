@@ -53,8 +53,7 @@ struct HelmSecrets: ParsableCommand {
                 }
             }
             guard let command = rest.popFirst() else {
-                print(Self.usage)
-                throw ExitCode(1)
+                throw KSecretError(.generic, "helm secrets needs a command", hints: Self.usage.split(separator: "\n").map(String.init))
             }
             let words = Array(rest)
             switch command {
