@@ -55,19 +55,30 @@ if command -v sops >/dev/null 2>&1; then
     fi
 fi
 
-# The chart pipeline: ksecret's helm plugins in a private helm home, and the reference chart
-# rendered with its encrypted secrets decrypted in memory (secrets://, no plaintext file).
-HELM="$ROOT/.tools/bin/helm3"
-if [[ -x "$HELM" ]]; then
+# Helm: install ksecret's secrets plugins into a private helm home under the demo's temp dir and
+# render charts/django-app with the encrypted chart secrets read through secrets:// (decrypted in
+# memory by ksecret, no plaintext file). Uses the helm on PATH (.tools/bin/helm after `make peers`).
+if command -v helm >/dev/null 2>&1; then
     export HELM_DATA_HOME="$work/helm/data" HELM_CONFIG_HOME="$work/helm/config" HELM_CACHE_HOME="$work/helm/cache"
-    step "ksecret helm install-plugins --helm helm3   # private HELM_DATA_HOME"
-    "$KSECRET" helm install-plugins --helm "$HELM"
-    step "helm template demo charts/django-app -f secrets://charts/django-app/secrets.yaml   # the db-connect Secret"
-    "$HELM" template demo charts/django-app -f secrets://charts/django-app/secrets.yaml \
-        -f charts/django-app/ci/test-values.yaml --show-only templates/db-connect.yaml
-    url="$("$HELM" template demo charts/django-app -f secrets://charts/django-app/secrets.yaml \
-        -f charts/django-app/ci/test-values.yaml --show-only templates/db-connect.yaml | sed -n 's/.*DATABASE_URL: "\(.*\)"/\1/p' | base64 -d)"
-    echo "demo: DATABASE_URL decodes to: $url"
+    unset HELM_PLUGINS
+    cp keys-example/chart-secrets.yaml "$work/chart-secrets.yaml"
+    "$KSECRET" encrypt --age "$recipient" "$work/chart-secrets.yaml" >"$work/chart-secrets.enc.yaml"
+    rm "$work/chart-secrets.yaml"
+
+    step "ksecret helm install-plugins   # $(helm version --short)"
+    "$KSECRET" helm install-plugins
+    helm plugin list
+
+    step "helm template demo charts/django-app -f secrets://\$work/chart-secrets.enc.yaml --show-only templates/db-connect.yaml"
+    helm template demo charts/django-app -f "secrets://$work/chart-secrets.enc.yaml" --show-only templates/db-connect.yaml \
+        | tee "$work/secret-db.yaml"
+    url="$(sed -n 's/^  DATABASE_URL: "\(.*\)"$/\1/p' "$work/secret-db.yaml" | base64 -d)"
+    if [[ "$url" == postgres://django_app:p%40ss%3Aw%2Frd* ]]; then
+        echo "demo: the rendered db-connect Secret holds the decrypted DATABASE_URL (base64 above)"
+    else
+        echo "demo: the rendered db-connect Secret does not hold the expected DATABASE_URL" >&2
+        exit 1
+    fi
 else
-    echo "demo: helm 3 is not installed (make peers): skipping the chart render" >&2
+    echo "demo: no helm on PATH (run 'make peers'); skipping the helm part"
 fi

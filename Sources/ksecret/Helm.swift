@@ -3,138 +3,109 @@ import Foundation
 import KSecret
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
-/// ksecret as helm's `secrets` plugin (helm-secrets compatible) and `secrets://` downloader.
-///
-/// Two legacy-format plugins, because helm 4 drops the command of a legacy plugin that also
-/// declares downloaders (shared/spec/helm-pipeline.md §1.3): `secrets` (the CLI) and
-/// `secrets-getter` (the downloader). Each holds a `bin/ksecret` link to this binary; no script.
 struct Helm: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Install or remove ksecret's helm plugins (helm secrets ..., -f secrets://...).",
+        abstract: "Use ksecret as helm's secrets plugin (helm 3 and 4, helmfile).",
         discussion: """
         Example:
-          ksecret helm install-plugins            # for the helm on PATH (3 or 4)
-          helm template ./chart -f secrets://secrets.yaml
-          helm secrets template ./chart -f secrets.yaml
-          helm secrets decrypt secrets.yaml       # what helmfile calls for `secrets:`
+          ksecret helm install-plugins              # for the helm on PATH, or --helm /path/to/helm
+          helm template ./chart -f secrets://charts/app/secrets.yaml
+          helm secrets template ./chart -f charts/app/secrets.yaml
+          helm secrets decrypt charts/app/secrets.yaml
+          ksecret helm uninstall-plugins
         """,
-        subcommands: [HelmInstallPlugins.self, HelmUninstallPlugins.self])
+        subcommands: [HelmInstallPlugins.self, HelmUninstallPlugins.self, HelmDownloader.self, HelmSecrets.self]
+    )
 }
 
-enum HelmPlugins {
-    static let cliName = "secrets"
-    static let getterName = "secrets-getter"
-    /// helmfile calls `decrypt` (not `view`) for a plugin whose major version is 4 or more.
-    static let version = "4.7.7"
-    static let protocols = ["secrets", "secrets+age-import", "secrets+gpg-import", "secrets+literal"]
+/// The helm to install into or to run, and what it says about itself.
+struct HelmTool {
+    let path: String
 
-    /// The plugin directory of the helm at `helm`: the first entry of `helm env HELM_PLUGINS`.
-    static func pluginsDirectory(helm: String) throws -> String {
+    /// `--helm PATH`, else `helm` on PATH.
+    static func find(explicit: String?, environment: KSecretEnvironment) throws -> HelmTool {
+        if let explicit {
+            guard FileManager.default.isExecutableFile(atPath: explicit) else {
+                throw KSecretError(.generic, "\(explicit) is not an executable helm")
+            }
+            return HelmTool(path: explicit)
+        }
+        guard let found = Executables.find("helm", environment: environment) else {
+            throw KSecretError(.generic, "no helm on PATH", hints: ["install helm, or pass --helm /path/to/helm"])
+        }
+        return HelmTool(path: found)
+    }
+
+    /// The directory plugins are installed into: the first entry of `helm env HELM_PLUGINS`.
+    func pluginsDirectory() throws -> String {
+        let output = try Executables.output(path, ["env", "HELM_PLUGINS"])
+        let list = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let first = list.split(separator: ":").first.map(String.init), !first.isEmpty else {
+            throw KSecretError(.generic, "\(path) env HELM_PLUGINS printed no directory")
+        }
+        return first
+    }
+
+    func version() -> String {
+        ((try? Executables.output(path, ["version", "--short"])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Running and finding other programs.
+enum Executables {
+    static func find(_ name: String, environment: KSecretEnvironment) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = dir + "/" + name
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs a program to completion and returns its standard output; a failure carries its stderr.
+    static func output(_ executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [helm, "env", "HELM_PLUGINS"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
         do { try process.run() } catch {
-            throw KSecretError(.generic, "cannot run \(helm)", hints: ["pass --helm PATH"], cause: error)
+            throw KSecretError(.generic, "cannot run \(executable)", cause: error)
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, let first = value.split(separator: ":").first, !first.isEmpty else {
-            throw KSecretError(.generic, "\(helm) did not say where its plugins live (helm env HELM_PLUGINS)")
+        guard process.terminationStatus == 0 else {
+            throw KSecretError(.generic, "\(executable) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)",
+                               hints: errors.split(separator: "\n").prefix(3).map(String.init))
         }
-        return String(first)
+        return String(decoding: data, as: UTF8.self)
     }
 
-    static func cliManifest() -> String {
-        """
-        # ksecret as helm-secrets: helm secrets decrypt|encrypt|edit|view|template|install|upgrade|lint|diff ...
-        name: "\(cliName)"
-        version: "\(version)"
-        usage: "decrypt, encrypt and edit secrets files; wrap helm commands (ksecret)"
-        description: "ksecret: sops-format secrets for helm, compatible with helm-secrets"
-        platformCommand:
-          - os: linux
-            command: "$HELM_PLUGIN_DIR/bin/ksecret helm-plugin"
-          - os: darwin
-            command: "$HELM_PLUGIN_DIR/bin/ksecret helm-plugin"
-          - command: "$HELM_PLUGIN_DIR/bin/ksecret helm-plugin"
-
-        """
-    }
-
-    static func getterManifest() -> String {
-        """
-        # ksecret's downloader: -f secrets://FILE decrypts FILE in memory for helm.
-        name: "\(getterName)"
-        version: "\(version)"
-        usage: "secrets:// value files (ksecret)"
-        description: "ksecret: decrypts secrets:// value files at render time, no file on disk"
-        downloaders:
-          - command: "bin/ksecret helm-downloader"
-            protocols:
-        \(protocols.map { "      - \"\($0)\"" }.joined(separator: "\n"))
-
-        """
-    }
-
-    static func install(helm: String, executable: String) throws -> [String] {
-        let root = try pluginsDirectory(helm: helm)
-        var installed: [String] = []
-        for (dirName, manifest) in [("ksecret-secrets", cliManifest()), ("ksecret-secrets-getter", getterManifest())] {
-            let dir = root + "/" + dirName
-            try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
-            try AtomicFile.write(Array(manifest.utf8), to: dir + "/plugin.yaml", mode: 0o644)
-            let link = dir + "/bin/ksecret"
-            unlink(link)
-            guard symlink(executable, link) == 0 else {
-                throw KSecretError(.couldNotWriteOutputFile, "cannot link \(link) to \(executable)")
-            }
-            installed.append(dir)
+    /// Replaces this process with `argv` (found on PATH when it has no slash); returns only on failure.
+    static func exec(_ argv: [String], environment: KSecretEnvironment) -> KSecretError {
+        guard let program = find(argv[0], environment: environment) else {
+            return KSecretError(.generic, "cannot find \(argv[0])", hints: ["set HELM_BIN or put helm on PATH"])
         }
-        return installed
+        var cArgs = argv.map { strdup($0) }
+        cArgs[0] = strdup(program)
+        cArgs.append(nil)
+        execv(program, cArgs)
+        let reason = String(cString: strerror(errno))
+        return KSecretError(.generic, "cannot run \(program): \(reason)")
     }
 
-    static func uninstall(helm: String) throws -> [String] {
-        let root = try pluginsDirectory(helm: helm)
-        var removed: [String] = []
-        for dirName in ["ksecret-secrets", "ksecret-secrets-getter"] {
-            let dir = root + "/" + dirName
-            if FileManager.default.fileExists(atPath: dir + "/plugin.yaml") {
-                try FileManager.default.removeItem(atPath: dir)
-                removed.append(dir)
-            }
-        }
-        return removed
-    }
-}
-
-struct HelmInstallPlugins: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "install-plugins", abstract: "Install the secrets and secrets-getter helm plugins.")
-    @Option(help: "The helm binary (default: helm on PATH).") var helm = "helm"
-
-    func run() throws {
-        try Diagnostics.run {
-            for dir in try HelmPlugins.install(helm: helm, executable: SelfPath.executable) {
-                FileHandle.standardError.write(Data("ksecret: installed \(dir)\n".utf8))
-            }
-        }
-    }
-}
-
-struct HelmUninstallPlugins: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "uninstall-plugins", abstract: "Remove ksecret's helm plugins.")
-    @Option(help: "The helm binary (default: helm on PATH).") var helm = "helm"
-
-    func run() throws {
-        try Diagnostics.run {
-            for dir in try HelmPlugins.uninstall(helm: helm) {
-                FileHandle.standardError.write(Data("ksecret: removed \(dir)\n".utf8))
-            }
-        }
+    /// The absolute path of the running ksecret executable.
+    static func currentExecutable() throws -> String {
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+        #endif
+        if let path = Bundle.main.executableURL?.resolvingSymlinksInPath().path { return path }
+        throw KSecretError(.generic, "cannot find the path of the running ksecret executable")
     }
 }

@@ -15,7 +15,7 @@ struct KSecretCommand: ParsableCommand {
         version: KSecretVersion.current,
         subcommands: [Encrypt.self, Decrypt.self, Edit.self, SetValue.self, UnsetValue.self, Replace.self,
                       Rotate.self, UpdateKeys.self, ExecEnv.self, ExecFile.self, FileStatus.self, Keygen.self, Git.self, AuditCommand.self,
-                      Helm.self, HelmPluginEntry.self, HelmDownloaderEntry.self, DB.self, DDNS.self]
+                      Helm.self, DB.self, DDNS.self]
     )
 
     static func main() {
@@ -24,8 +24,12 @@ struct KSecretCommand: ParsableCommand {
             Foundation.exit(status)
         }
         // helm runs the downloader once per secrets:// value file at every render: no argument parser.
-        if arguments.first == "helm-downloader" {
-            do { try HelmDownloader.run(Array(arguments.dropFirst())) } catch let code as ExitCode {
+        if arguments.count >= 3, arguments[0] == "helm", arguments[1] == "downloader", let url = arguments.last, !url.hasPrefix("-") {
+            do {
+                try Diagnostics.run {
+                    Output.write(try HelmDownloader.fetch(try SecretsURL.parse(url), environment: KSecretEnvironment()))
+                }
+            } catch let code as ExitCode {
                 Foundation.exit(code.rawValue)
             } catch { Foundation.exit(1) }
             Foundation.exit(0)

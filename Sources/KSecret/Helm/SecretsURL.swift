@@ -1,0 +1,83 @@
+import Foundation
+
+/// A value-file URL in one of helm-secrets' schemes, as helm hands it to the downloader.
+///
+/// Syntax (helm-pipeline.md §2.5): `secrets://[?][backend!]PATH`,
+/// `secrets+age-import://[?][backend!]KEYS?PATH`, `secrets+gpg-import://[?][backend!]KEY?PATH`,
+/// `secrets+literal://[backend!]TEXT`. A leading `?` makes a missing file an empty document; the
+/// only backend ksecret knows is `sops` (the default), so any other `name!` is refused.
+public struct SecretsURL: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        /// A file to decrypt (passed through unchanged when it is not encrypted).
+        case file(String)
+        /// A file to decrypt with the age identities in `keys` (the only identities used).
+        case ageImport(keys: String, file: String)
+        /// A file to decrypt after importing a PGP key.
+        case gpgImport(key: String, file: String)
+        /// Text given in the URL itself.
+        case literal(String)
+    }
+
+    public var source: Source
+    /// `?` prefix: a missing file gives empty output instead of an error.
+    public var ignoreMissing: Bool
+
+    public static let protocols = ["secrets", "secrets+age-import", "secrets+gpg-import", "secrets+literal"]
+
+    public init(source: Source, ignoreMissing: Bool = false) {
+        self.source = source
+        self.ignoreMissing = ignoreMissing
+    }
+
+    /// Parses a URL exactly as helm passes it (the downloader's last argument).
+    public static func parse(_ url: String) throws -> SecretsURL {
+        guard let range = url.range(of: "://") else {
+            throw KSecretError(.generic, "\(url) is not a secrets URL", hints: ["expected one of \(protocols.map { $0 + "://" }.joined(separator: ", "))"])
+        }
+        let scheme = String(url[..<range.lowerBound])
+        var rest = String(url[range.upperBound...])
+        switch scheme {
+        case "secrets+literal":
+            rest = try stripBackend(rest)
+            return SecretsURL(source: .literal(rest))
+        case "secrets", "secrets+age-import", "secrets+gpg-import":
+            var ignoreMissing = false
+            if rest.hasPrefix("?") { ignoreMissing = true; rest.removeFirst() }
+            rest = try stripBackend(rest)
+            if scheme == "secrets" {
+                guard !rest.isEmpty else { throw KSecretError(.noFileSpecified, "\(url) names no file") }
+                if rest.contains("://") {
+                    throw KSecretError(.generic, "\(scheme):// with a remote target is not supported by ksecret",
+                                       hints: ["fetch the file first and use secrets://<local path>"])
+                }
+                return SecretsURL(source: .file(rest), ignoreMissing: ignoreMissing)
+            }
+            guard let question = rest.firstIndex(of: "?") else {
+                throw KSecretError(.generic, "\(scheme):// needs a key and a file separated by ?",
+                                   hints: ["e.g. \(scheme)://path/to/key?path/to/secrets.yaml"])
+            }
+            let key = String(rest[..<question]), file = String(rest[rest.index(after: question)...])
+            guard !key.isEmpty, !file.isEmpty else {
+                throw KSecretError(.generic, "\(scheme):// needs a key and a file separated by ?")
+            }
+            return SecretsURL(source: scheme == "secrets+age-import" ? .ageImport(keys: key, file: file) : .gpgImport(key: key, file: file),
+                              ignoreMissing: ignoreMissing)
+        default:
+            throw KSecretError(.generic, "unknown protocol \(scheme)://",
+                               hints: ["ksecret's downloader handles \(protocols.map { $0 + "://" }.joined(separator: ", "))"])
+        }
+    }
+
+    /// Removes a `backend!` prefix; only `sops` is accepted.
+    private static func stripBackend(_ text: String) throws -> String {
+        guard let bang = text.firstIndex(of: "!") else { return text }
+        let name = String(text[..<bang])
+        // A `!` further on (after a `/` or `.`) is part of the path, not a backend.
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return text }
+        guard name == "sops" else {
+            throw KSecretError(.generic, "backend \(name) is not supported; ksecret is the sops backend",
+                               hints: ["drop the \(name)! prefix"])
+        }
+        return String(text[text.index(after: bang)...])
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import KSecret
+
+struct HelmDownloader: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "downloader",
+        abstract: "The secrets:// downloader helm runs (internal).",
+        discussion: """
+        helm runs `bin/ksecret helm downloader CERT KEY CA URL` from the secrets-getter plugin and
+        reads the file from standard output. An encrypted file is decrypted in memory; a plain file
+        is printed unchanged; relative paths are relative to the current directory. On failure
+        the message goes to stderr and the exit status is non-zero, so helm stops.
+        """,
+        shouldDisplay: false)
+
+    /// helm passes exactly four: certFile keyFile caFile URL (the TLS paths are empty for values files).
+    @Argument(parsing: .allUnrecognized, help: "CERT KEY CA URL, as helm passes them.")
+    var arguments: [String] = []
+
+    func run() throws {
+        try Diagnostics.run {
+            guard let url = arguments.last else {
+                throw KSecretError(.noFileSpecified, "the downloader needs helm's four arguments: CERT KEY CA URL")
+            }
+            Output.write(try Self.fetch(try SecretsURL.parse(url), environment: KSecretEnvironment()))
+        }
+    }
+
+    /// The bytes helm gets for a URL.
+    static func fetch(_ url: SecretsURL, environment: KSecretEnvironment) throws -> [UInt8] {
+        var environment = environment
+        let file: String
+        switch url.source {
+        case .literal(let text):
+            let bytes = Array(text.utf8)
+            guard SecretsEngine.isEncrypted(bytes, path: "literal.json", format: .json) else { return bytes }
+            return try SecretsEngine(environment: environment).open(bytes, path: "literal", format: .json, forRewrite: false)
+                .plaintext(format: .json)
+        case .file(let path):
+            file = path
+        case .ageImport(let keys, let path):
+            try checkImport(allowed: "HELM_SECRETS_ALLOW_AGE_IMPORT", key: keys, environment: environment)
+            guard FileManager.default.fileExists(atPath: keys) else {
+                throw KSecretError(.noFileSpecified, "the age key file \(keys) does not exist")
+            }
+            // Only the imported identities, as helm-secrets does by pointing SOPS_AGE_KEY_FILE at them.
+            environment.variables["SOPS_AGE_KEY_FILE"] = keys
+            environment.variables["SOPS_AGE_KEY"] = nil
+            environment.variables["SOPS_AGE_KEY_CMD"] = nil
+            file = path
+        case .gpgImport(let key, _):
+            try checkImport(allowed: "HELM_SECRETS_ALLOW_GPG_IMPORT", key: key, environment: environment)
+            throw KSecretError(.noEncryptionKeyFound, "secrets+gpg-import:// is not supported: ksecret cannot decrypt with PGP keys yet",
+                               hints: ["encrypt the file to an age recipient and use secrets+age-import://"])
+        }
+        guard FileManager.default.fileExists(atPath: file) else {
+            if url.ignoreMissing { return [] }
+            throw KSecretError(.noFileSpecified, "\(file) does not exist",
+                               hints: ["a relative path is relative to the directory helm runs in (\(environment.currentDirectory))"])
+        }
+        let bytes = try AtomicFile.read(file)
+        guard let format = encryptedFormat(bytes, path: file) else { return bytes }
+        return try SecretsEngine(environment: environment).open(bytes, path: file, format: format, forRewrite: false)
+            .plaintext(format: format)
+    }
+
+    /// The format in which the file is sops-encrypted, nil when it is not: the one its name
+    /// says, then YAML (values files), JSON and binary.
+    static func encryptedFormat(_ bytes: [UInt8], path: String) -> FileFormat? {
+        var candidates = [FileFormat.forPath(path)]
+        for format in [FileFormat.yaml, .json, .binary] where !candidates.contains(format) { candidates.append(format) }
+        return candidates.first { SecretsEngine.isEncrypted(bytes, path: path, format: $0) }
+    }
+
+    /// helm-secrets' switches for the key-import schemes.
+    static func checkImport(allowed variable: String, key: String, environment: KSecretEnvironment) throws {
+        if environment[variable]?.lowercased() == "false" {
+            throw KSecretError(.generic, "key import URLs are disabled (\(variable)=false)")
+        }
+        if let prefix = environment["HELM_SECRETS_KEY_LOCATION_PREFIX"], !key.hasPrefix(prefix) {
+            throw KSecretError(.generic, "the key \(key) is outside HELM_SECRETS_KEY_LOCATION_PREFIX (\(prefix))")
+        }
+    }
+}

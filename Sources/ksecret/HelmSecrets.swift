@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import KSecret
+
+struct HelmSecrets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secrets",
+        abstract: "The `helm secrets` command line (what the secrets plugin runs).",
+        discussion: HelmSecrets.usage,
+        shouldDisplay: false)
+
+    static let usage = """
+    helm secrets [-b sops] [-q] COMMAND ARGS...
+
+      decrypt [-i] [--terraform] FILE   print the plaintext (-i: decrypt in place); extra arguments are ignored
+      view FILE                         the same as decrypt
+      encrypt [-i] FILE                 encrypt with the .sops.yaml rules of FILE's directory (-i: in place)
+      edit FILE                         edit in $SOPS_EDITOR / $EDITOR
+      dir                               print the plugin directory
+      template|install|upgrade|lint|diff|... ARGS
+                                        run helm with every encrypted -f/--values FILE read through
+                                        secrets://FILE (decrypted in memory, never written to disk)
+    """
+
+    @Argument(parsing: .captureForPassthrough, help: "The helm-secrets command and its arguments.")
+    var arguments: [String] = []
+
+    func run() throws {
+        try Diagnostics.run {
+            var rest = arguments[...]
+            // Global options, up to the first word that is not one (helm-pipeline.md §2.3).
+            while let first = rest.first, first.hasPrefix("-") {
+                rest = rest.dropFirst()
+                switch first {
+                case "-b", "--backend", "-a", "--backend-args":
+                    guard let value = rest.popFirst() else { throw KSecretError(.generic, "\(first) needs a value") }
+                    if first == "-b" || first == "--backend" { try Self.checkBackend(value) }
+                case _ where first.hasPrefix("--backend="):
+                    try Self.checkBackend(String(first.dropFirst("--backend=".count)))
+                case _ where first.hasPrefix("--backend-args="):
+                    break
+                case "-q", "--quiet", "--ignore-missing-values", "--evaluate-templates", "--evaluate-templates-decode-secrets",
+                     "--decrypt-secrets-in-tmp-dir":
+                    if let value = rest.first, value == "true" || value == "false" { rest = rest.dropFirst() }
+                case "-h", "--help":
+                    print(Self.usage)
+                    return
+                case "-v", "--version":
+                    print(HelmPluginLayout.version)
+                    return
+                default:
+                    throw KSecretError(.generic, "unknown option \(first) for helm secrets", hints: ["run `helm secrets --help`"])
+                }
+            }
+            guard let command = rest.popFirst() else {
+                throw KSecretError(.generic, "helm secrets needs a command", hints: Self.usage.split(separator: "\n").map(String.init))
+            }
+            let words = Array(rest)
+            switch command {
+            case "decrypt", "view": try Self.decrypt(words)
+            case "encrypt": try Self.encrypt(words)
+            case "edit": try Self.edit(words)
+            case "help": print(Self.usage)
+            case "dir": FileHandle.standardOutput.write(Data((ProcessInfo.processInfo.environment["HELM_PLUGIN_DIR"] ?? "").utf8))
+            case "downloader":
+                var downloader = HelmDownloader()
+                downloader.arguments = words
+                try downloader.run()
+            default: try Self.wrap([command] + words)
+            }
+        }
+    }
+
+    static func checkBackend(_ name: String) throws {
+        guard name == "sops" else {
+            throw KSecretError(.generic, "backend \(name) is not supported; ksecret is the sops backend")
+        }
+    }
+
+    /// Splits `[-i] [--terraform] FILE [ignored...]` the way helm-secrets does: the first
+    /// positional word is the file, later ones and unknown flags are ignored (helmfile appends its
+    /// --args to every helm call, this one included).
+    static func fileAndFlags(_ words: [String], command: String) throws -> (file: String, inPlace: Bool, terraform: Bool) {
+        var inPlace = false, terraform = false, file: String?
+        for word in words {
+            switch word {
+            case "-i", "--in-place": inPlace = true
+            case "--terraform": terraform = true
+            default: if !word.hasPrefix("-"), file == nil { file = word }
+            }
+        }
+        guard let file else {
+            throw KSecretError(.noFileSpecified, "helm secrets \(command) needs a file", hints: ["helm secrets \(command) [-i] FILE"])
+        }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw KSecretError(.noFileSpecified, "\(file) does not exist")
+        }
+        return (file, inPlace, terraform)
+    }
+
+    static func decrypt(_ words: [String]) throws {
+        let (file, inPlace, terraform) = try fileAndFlags(words, command: "decrypt")
+        if terraform {
+            let format = FileFormat.forPath(file)
+            let plaintext = try SecretsEngine(environment: KSecretEnvironment())
+                .open(try AtomicFile.read(file), path: file, format: format, forRewrite: false).plaintext(format: format)
+            Output.write(Array("{\"content_base64\":\"\(Data(plaintext).base64EncodedString())\"}".utf8))
+            return
+        }
+        try Decrypt.parse((inPlace ? ["-i"] : []) + ["--", file]).run()
+    }
+
+    /// helm-secrets runs sops in the file's directory, so the .sops.yaml there applies.
+    static func encrypt(_ words: [String]) throws {
+        let (file, inPlace, _) = try fileAndFlags(words, command: "encrypt")
+        let name = try enterDirectory(of: file)
+        try Encrypt.parse((inPlace ? ["-i"] : []) + ["--", name]).run()
+    }
+
+    static func edit(_ words: [String]) throws {
+        let (file, _, _) = try fileAndFlags(words, command: "edit")
+        let name = try enterDirectory(of: file)
+        try Edit.parse(["--", name]).run()
+    }
+
+    /// Changes to the file's directory and returns its name there.
+    static func enterDirectory(of file: String) throws -> String {
+        let url = URL(fileURLWithPath: file)
+        let dir = url.deletingLastPathComponent().path
+        guard FileManager.default.changeCurrentDirectoryPath(dir) else {
+            throw KSecretError(.noFileSpecified, "cannot enter the directory of \(file)")
+        }
+        return url.lastPathComponent
+    }
+
+    /// Wrapper mode: encrypted values files become `secrets://` URLs, then helm runs in our place.
+    static func wrap(_ helmArguments: [String]) throws {
+        let environment = KSecretEnvironment()
+        let rewritten = ValuesArgumentRewriter.rewrite(helmArguments) { path in
+            guard let bytes = try? AtomicFile.read(path) else { return false }
+            return HelmDownloader.encryptedFormat(bytes, path: path) != nil
+        }
+        let helm = environment["HELM_SECRETS_HELM_PATH"] ?? environment["HELM_BIN"] ?? "helm"
+        try? FileHandle.standardOutput.synchronize()
+        throw Executables.exec([helm] + rewritten, environment: environment)
+    }
+}

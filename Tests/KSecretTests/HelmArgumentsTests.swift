@@ -1,0 +1,51 @@
+import Testing
+@testable import KSecret
+
+/// The pure parts of the helm integration: helm-secrets' URL schemes (helm-pipeline.md §2.5) and
+/// the wrapper's values-argument rewriting (§2.6), without helm.
+@Suite("helm URLs and arguments")
+struct HelmArgumentsTests {
+    @Test("secrets URL schemes parse as helm-secrets defines them")
+    func parseURLs() throws {
+        #expect(try SecretsURL.parse("secrets://a/b.yaml") == SecretsURL(source: .file("a/b.yaml")))
+        #expect(try SecretsURL.parse("secrets:///abs/b.yaml") == SecretsURL(source: .file("/abs/b.yaml")))
+        #expect(try SecretsURL.parse("secrets://?sops!x.yaml") == SecretsURL(source: .file("x.yaml"), ignoreMissing: true))
+        #expect(try SecretsURL.parse("secrets+age-import://keys.txt?dir/s.yaml") == SecretsURL(source: .ageImport(keys: "keys.txt", file: "dir/s.yaml")))
+        #expect(try SecretsURL.parse("secrets+gpg-import://k.asc?s.yaml") == SecretsURL(source: .gpgImport(key: "k.asc", file: "s.yaml")))
+        #expect(try SecretsURL.parse("secrets+literal://hello") == SecretsURL(source: .literal("hello")))
+        #expect(try SecretsURL.parse("secrets://dir/odd!name.yaml") == SecretsURL(source: .file("dir/odd!name.yaml")))
+    }
+
+    @Test("bad URLs are refused with a message", arguments: [
+        "secrets+age-import://keys-only.txt", "secrets://vals!x.yaml", "myproto://x", "secrets://", "plain.yaml",
+        "secrets://https://example.com/s.yaml",
+    ])
+    func badURLs(url: String) {
+        #expect(throws: KSecretError.self) { try SecretsURL.parse(url) }
+    }
+
+    @Test("encrypted -f/--values entries become secrets:// URLs; everything else is untouched")
+    func rewrite() {
+        let encrypted: Set<String> = ["enc.yaml", "dir/enc2.yaml", "a,b.yaml"]
+        let input = ["template", "r", "./chart", "-f", "enc.yaml", "--values", "plain.yaml,dir/enc2.yaml", "--values=enc.yaml",
+                     "-fenc.yaml", "-f", "secrets://enc.yaml", "--set", "x=enc.yaml", "-f", "a\\,b.yaml", "--set-file", "k=enc.yaml,j=plain.txt", "--set-file=k=dir/enc2.yaml", "--", "-f", "enc.yaml"]
+        let output = ValuesArgumentRewriter.rewrite(input) { encrypted.contains($0) }
+        #expect(output == ["template", "r", "./chart", "-f", "secrets://enc.yaml", "--values", "plain.yaml,secrets://dir/enc2.yaml",
+                           "--values=secrets://enc.yaml", "-fsecrets://enc.yaml", "-f", "secrets://enc.yaml", "--set", "x=enc.yaml",
+                           "-f", "secrets://a\\,b.yaml", "--set-file", "k=secrets://enc.yaml,j=plain.txt",
+                           "--set-file=k=secrets://dir/enc2.yaml", "--", "-f", "enc.yaml"])
+    }
+
+    @Test("the plugin manifests are legacy format: no apiVersion, no command: key, no args:, CLI and getter apart")
+    func manifests() {
+        let cli = HelmPluginLayout.manifest(for: HelmPluginLayout.cliName)
+        let getter = HelmPluginLayout.manifest(for: HelmPluginLayout.getterName)
+        for text in [cli, getter] {
+            #expect(HelmPluginLayout.isOurs(manifest: text))
+            #expect(!text.contains("apiVersion") && !text.contains("args:") && !text.contains("\ncommand:"))
+        }
+        #expect(cli.contains("name: \"secrets\"") && !cli.contains("downloaders"))
+        #expect(getter.contains("downloaders:") && getter.contains("command: \"bin/ksecret helm downloader\""))
+        #expect(HelmPluginLayout.version.hasPrefix("4."))
+    }
+}
