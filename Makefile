@@ -27,7 +27,7 @@ KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 # server per test run, never the system cluster) for the tests;
 # hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
 DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config \
-	libcurl4-openssl-dev age gnupg strace hyperfine time unzip git postgresql
+	age gnupg strace hyperfine time unzip git postgresql
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -57,9 +57,8 @@ build: deps
 
 # Release builds link the Swift runtime and Foundation statically: a third of the start-up time of a
 # small decrypt (run at every helm render) is the dynamic loader resolving them.
-# FoundationNetworking (ddns) uses libcurl, which a static Foundation does not bring along.
 build-release: deps
-	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -lcurl
+	$(SWIFT) build -c release --static-swift-stdlib
 
 test: deps peers
 	$(SWIFT) build --build-tests
