@@ -17,8 +17,6 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
         .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]),
         // zlib, used only by KSecretAgeTests to inflate the compressed CCTV age vectors.
-        // libpq, the PostgreSQL client library, used only by KSecretFlows (`ksecret db check` and `db rotate`).
-        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Owning wrappers over libcrypto: no OpenSSL type leaves this module.
@@ -27,20 +25,15 @@ let package = Package(
         .target(name: "KSecretAge", dependencies: ["KSecretCrypto"]),
         // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.
         .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "CYAML"]),
-        // Credential flows on top of the core: database URLs, checks and password rotation over libpq,
-        // Namecheap dynamic DNS over Foundation's URLSession. Keeps libpq out of the core.
-        .target(name: "KSecretFlows", dependencies: ["KSecret", "KSecretCrypto", "CLibPQ"]),
         // The command-line tool: one file per subcommand, diagnostics and exit codes.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
-            "KSecretFlows",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
         .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
         .testTarget(name: "KSecretTests", dependencies: ["KSecret"], exclude: ["Corpus"]),
-        .testTarget(name: "KSecretFlowsTests", dependencies: ["KSecretFlows", "KSecret"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
         .testTarget(name: "InteropTests", dependencies: ["KSecret"]),
     ],
