@@ -24,9 +24,9 @@ PEERS ?=
 KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 
 # Debian packages: C libraries (via pkg-config) for the build; age, gnupg, strace for the tests;
-# hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
+# ssh-keygen (openssh-client) for the ssh recipient tests; hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
 DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config \
-	age gnupg strace hyperfine time unzip git
+	age gnupg openssh-client strace hyperfine time unzip git
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
