@@ -6,7 +6,7 @@
 #   make test           deps + peers, builds the tests once, runs them with .tools/bin first on PATH
 #   make demo           encrypt and decrypt keys-example/demo-secrets.yaml with the debug build
 #   make bench          ksecret against sops on big and small files (release build)
-#   make install        .build/release/ksecret into $(PREFIX)/bin
+#   make install        .build/release/ksecret and ksecret-net (its network helper) into $(PREFIX)/bin
 #   make clean          removes .build/ (make distclean also removes .tools/)
 #
 # CI runs `.ci/run`, which is `make test` on a clean clone.
@@ -72,6 +72,7 @@ bench: deps peers build-release
 install: build-release
 	install -d "$(DESTDIR)$(PREFIX)/bin"
 	install -m 0755 .build/release/ksecret "$(DESTDIR)$(PREFIX)/bin/ksecret"
+	install -m 0755 .build/release/ksecret-net "$(DESTDIR)$(PREFIX)/bin/ksecret-net"
 
 clean:
 	rm -rf .build bench-out

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ksecret", targets: ["ksecret"]),
+        .executable(name: "ksecret-net", targets: ["ksecret-net"]),
         .library(name: "KSecret", targets: ["KSecret"]),
     ],
     dependencies: [
@@ -28,6 +29,15 @@ let package = Package(
         // The command-line tool: one file per subcommand, diagnostics and exit codes.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Talking to servers (Vault/OpenBao transit over HTTP). FoundationNetworking brings libcurl and
+        // thirty shared libraries, so it lives in the separate `ksecret-net` binary that ksecret runs
+        // when a file needs it, never in `ksecret` itself.
+        .target(name: "KSecretVault"),
+        .executableTarget(name: "ksecret-net", dependencies: [
+            "KSecretVault",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
