@@ -53,28 +53,8 @@ public struct Audit: Sendable {
     }
 
     static let secretLooking = try! NSRegularExpression(pattern: "(?i)(password|passwd|token|secret|key|credential)")
-    static let skippedDirectories: Set<String> = [".git", ".build", ".tools", "node_modules", ".swiftpm"]
-
-    /// The files to look at: git's tracked and untracked-not-ignored ones inside a repository,
-    /// otherwise every file under `root`.
-    public func files() throws -> [String] {
-        if let repo = GitRepository.containing(root) {
-            let out = try repo.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", root])
-            if out.status == 0 {
-                return out.stdout.split(separator: 0).map { repo.root + "/" + String(decoding: $0, as: UTF8.self) }.sorted()
-            }
-        }
-        var result: [String] = []
-        let enumerator = FileManager.default.enumerator(atPath: root)
-        while let entry = enumerator?.nextObject() as? String {
-            let name = (entry as NSString).lastPathComponent
-            if Self.skippedDirectories.contains(name) { enumerator?.skipDescendants(); continue }
-            var isDir: ObjCBool = false
-            let full = root + "/" + entry
-            if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { result.append(full) }
-        }
-        return result.sorted()
-    }
+    /// The files to look at (`RepositoryFiles.list`).
+    public func files() throws -> [String] { try RepositoryFiles.list(root: root) }
 
     public func run() throws -> Report {
         let configPath = SopsConfig.find(from: root)
@@ -85,15 +65,13 @@ public struct Audit: Sendable {
         let now = environment.now()
         let engine = SecretsEngine(environment: environment)
         for path in try files() {
-            let relative = path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
-            guard let content = try? AtomicFile.read(path), content.count < 64 << 20 else { continue }
+            let relative = RepositoryFiles.relative(path, to: base)
+            guard let content = try? AtomicFile.read(path), content.count < RepositoryFiles.sizeLimit else { continue }
             report.findings += scanner.scan(path: relative, absolutePath: path, content: content).map {
                 Finding(severity: .high, rule: $0.kind.rawValue, file: relative, message: $0.detail, fix: $0.fix)
             }
-            let format = FileFormat.forPath(path)
-            guard format != .binary || content.first == UInt8(ascii: "{"),
-                  let parsed = try? format.store.parse(content, path: relative), let node = parsed.metadata,
-                  let metadata = try? Metadata(node: node) else { continue }
+            guard let encrypted = RepositoryFiles.encrypted(path: path, relative: relative, content: content) else { continue }
+            let (format, parsed, metadata) = (encrypted.format, encrypted.parsed, encrypted.metadata)
             var file = FileReport(file: relative, format: format.rawValue,
                                   age: metadata.keyGroups.flatMap { $0.age.map(\.recipient) },
                                   pgp: metadata.keyGroups.flatMap { $0.pgp.map(\.fp) },
@@ -123,8 +101,7 @@ public struct Audit: Sendable {
             }
             // Access the rules no longer grant.
             if let config, let rule = config.rule(for: path) {
-                let wanted = Set((rule.keyGroups.isEmpty ? [KeyGroupRule(age: rule.age, pgp: rule.pgp, hcVault: rule.hcVaultTransitURIs)] : rule.keyGroups)
-                    .flatMap { $0.age + $0.pgp.map { $0.uppercased() } })
+                let wanted = Set(rule.keyPlan.groups.flatMap { $0.age + $0.pgp.map { $0.uppercased() } })
                 let present = Set(file.age + file.pgp.map { $0.uppercased() })
                 let stale = present.subtracting(wanted)
                 if !wanted.isEmpty, !stale.isEmpty {
