@@ -7,6 +7,8 @@ final class BulkProgress: @unchecked Sendable {
     private let terminal: Bool
     private let verb: String
     private var drawn = false
+    /// The file started last: the one the bar names.
+    private var current = ""
 
     /// `verb` names the work in the bar ("rotating").
     init(verb: String, terminal: Bool = isatty(STDERR_FILENO) == 1) {
@@ -17,15 +19,16 @@ final class BulkProgress: @unchecked Sendable {
     /// Called serially by `BulkRekey.run`.
     func handle(_ event: BulkRekey.Event) {
         if terminal {
+            if event.result == nil { current = event.file }
             if let result = event.result, result.status == .failed {
                 write("\r\u{1B}[2Kksecret: failed \(result.file): \(result.reason ?? "error")\n")
             }
             let width = 30
             let filled = event.total == 0 ? width : width * event.done / event.total
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            var name = event.file
+            var name = event.done == event.total ? "" : current
             if name.count > 50 { name = "..." + name.suffix(47) }
-            write("\r\u{1B}[2K[\(bar)] \(event.done)/\(event.total) \(verb) \(name)")
+            write("\r\u{1B}[2K[\(bar)] \(event.done)/\(event.total) \(event.done == event.total ? "done" : verb) \(name)")
             drawn = true
         } else if let result = event.result {
             var line = "ksecret: [\(event.done)/\(event.total)] \(result.status.rawValue) \(result.file)"

@@ -322,4 +322,22 @@ struct BulkRekeyTests {
         #expect(try Peers.run(Peers.sops!, ["decrypt", "s.yaml"], environment: pgpOnly, directory: repo.root).status != 0)
         #expect(try repo.sops(["decrypt", "s.yaml"], keyFile: repo.keys[0]).text == "password: hunter2\n")
     }
+
+    @Test("progress: a bar on a terminal (through script(1)), one line per file otherwise")
+    func progress() throws {
+        let repo = try Repo()
+        defer { repo.remove() }
+        guard let script = Peers.find("script") else { Issue.record("script(1) is missing (Debian bsdutils)"); return }
+        for i in 0..<4 { try repo.encrypt("s\(i).yaml", Self.plain(i), to: [repo.recipients[0]]) }
+        let plain = try repo.ksecret(["rotate", "--all"])
+        #expect(plain.status == 0)
+        for i in 1...4 { #expect(plain.stderr.contains("ksecret: [\(i)/4] rotated s")) }
+        #expect(!plain.stderr.contains("\u{1B}["))
+        let command = "'\(Peers.ksecret!)' rotate --all 2>&1 >/dev/null"
+        let tty = try Peers.run(script, ["-qec", command, "/dev/null"], environment: ["SOPS_AGE_KEY_FILE": repo.keys[0]], directory: repo.root)
+        #expect(tty.status == 0, "\(tty.text)")
+        #expect(tty.text.contains("\r\u{1B}[2K[" + String(repeating: "-", count: 30) + "] 0/4 rotating s"), "\(tty.text)")
+        #expect(tty.text.contains("[" + String(repeating: "#", count: 30) + "] 4/4 done"))
+        #expect(!tty.text.contains("ksecret: [1/4]"))
+    }
 }
