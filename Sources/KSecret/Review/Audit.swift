@@ -27,6 +27,8 @@ public struct Audit: Sendable {
         public var groups: Int
         public var threshold: Int
         public var lastModified: String
+        /// Whole days since `lastModified` (the data key is at least this old); nil when unparsable.
+        public var dataKeyAgeDays: Int?
         public var version: String
         public var selection: String?
         public var macOnlyEncrypted: Bool
@@ -40,6 +42,19 @@ public struct Audit: Sendable {
         public var files: [FileReport]
         public var findings: [Finding]
     }
+
+    /// One line per finding kind (`Finding.rule`), for SARIF's rule list and Documentation/Audit.md.
+    public static let ruleDescriptions: [String: String] = [
+        SecretLeakScanner.Finding.Kind.plaintextSecretsFile.rawValue: "a file the creation rules say must be encrypted is plain text",
+        SecretLeakScanner.Finding.Kind.privateKeyMaterial.rawValue: "private key material (age, PGP, SSH, PEM) outside an allowed path",
+        "mac-mismatch": "the MAC does not match the values",
+        "unreadable": "the file does not decrypt",
+        "stale-recipient": "encrypted to a key the creation rules no longer name",
+        "secret-in-clear": "secret-looking keys left in clear text by the file's selection",
+        "single-recipient": "one key opens the file",
+        "old-data-key": "the data key is older than --max-age days",
+        "old-sops-version": "written by a sops older than 3.7",
+    ]
 
     public var root: String
     public var environment: KSecretEnvironment
@@ -78,7 +93,9 @@ public struct Audit: Sendable {
                                   vault: metadata.keyGroups.flatMap { $0.hcVault.map { "\($0.vaultAddress)/v1/\($0.enginePath)/keys/\($0.keyName)" } },
                                   otherKeys: metadata.keyGroups.reduce(0) { $0 + $1.kms.count + $1.gcpKMS.count + $1.hckms.count + $1.azureKV.count },
                                   groups: metadata.keyGroups.count, threshold: metadata.shamirThreshold,
-                                  lastModified: metadata.lastModified, version: metadata.version,
+                                  lastModified: metadata.lastModified,
+                                  dataKeyAgeDays: RFC3339.parse(metadata.lastModified)?.date.map { Int(now.timeIntervalSince($0) / 86_400) },
+                                  version: metadata.version,
                                   selection: metadata.selection.map { "\($0.metadataKey): \($0.value)" },
                                   macOnlyEncrypted: metadata.macOnlyEncrypted, verified: nil)
             func add(_ severity: Severity, _ rule: String, _ message: String, _ fix: String) {
@@ -157,6 +174,18 @@ public struct Audit: Sendable {
         let parts = version.split(separator: ".").compactMap { Int($0) }
         guard parts.count >= 2 else { return false }
         return (parts[0], parts[1]) < (major, minor)
+    }
+}
+
+extension Audit.Report {
+    /// Two audits in one (`ksecret audit DIR1 DIR2`): each file once, findings of both.
+    public func merged(with other: Audit.Report) -> Audit.Report {
+        var out = self
+        let known = Set(files.map(\.file))
+        out.files += other.files.filter { !known.contains($0.file) }
+        for finding in other.findings where !out.findings.contains(finding) { out.findings.append(finding) }
+        out.findings.sort { ($0.severity, $1.file) > ($1.severity, $0.file) }
+        return out
     }
 }
 
