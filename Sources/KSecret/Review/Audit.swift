@@ -82,10 +82,12 @@ public struct Audit: Sendable {
         for path in try files() {
             let relative = RepositoryFiles.relative(path, to: base)
             guard let content = try? AtomicFile.read(path), content.count < RepositoryFiles.sizeLimit else { continue }
-            report.findings += scanner.scan(path: relative, absolutePath: path, content: content).map {
+            let encrypted = RepositoryFiles.encrypted(path: path, relative: relative, content: content)
+            let complete = encrypted.map { !$0.metadata.version.isEmpty && !$0.metadata.mac.isEmpty } ?? false
+            report.findings += scanner.scan(path: relative, absolutePath: path, content: content, isEncrypted: complete).map {
                 Finding(severity: .high, rule: $0.kind.rawValue, file: relative, message: $0.detail, fix: $0.fix)
             }
-            guard let encrypted = RepositoryFiles.encrypted(path: path, relative: relative, content: content) else { continue }
+            guard let encrypted else { continue }
             let (format, parsed, metadata) = (encrypted.format, encrypted.parsed, encrypted.metadata)
             var file = FileReport(file: relative, format: format.rawValue,
                                   age: metadata.keyGroups.flatMap { $0.age.map(\.recipient) },
