@@ -340,4 +340,37 @@ struct BulkRekeyTests {
         #expect(tty.text.contains("[" + String(repeating: "#", count: 30) + "] 4/4 done"))
         #expect(!tty.text.contains("ksecret: [1/4]"))
     }
+
+    @Test("offboard of a Shamir file with an age group and a Vault transit group: new shares for both, the transit key still opens it",
+          .enabled(if: OpenBao.binary != nil, "needs bao (make peers)"))
+    func offboardWithTransit() throws {
+        let repo = try Repo()
+        defer { repo.remove() }
+        let bao = try OpenBao.dev()
+        let uri = "\(bao.address)/v1/transit/keys/sops"
+        let (r1, r2) = (repo.recipients[0], repo.recipients[1])
+        try repo.write(".sops.yaml", """
+            creation_rules:
+              - path_regex: \\.yaml$
+                shamir_threshold: 2
+                key_groups:
+                  - age: [\(r1), \(r2)]
+                  - hc_vault: [\(uri)]
+
+            """)
+        try repo.write("s.yaml", Self.plain(7))
+        let env = ["SOPS_AGE_KEY_FILE": repo.keys[0], "VAULT_TOKEN": bao.rootToken]
+        #expect(try Peers.run(Peers.ksecret!, ["encrypt", "-i", "s.yaml"], environment: env, directory: repo.root).status == 0)
+        let before = try repo.read("s.yaml")
+        let run = try Peers.run(Peers.ksecret!, ["offboard", "--age", r2], environment: env, directory: repo.root)
+        #expect(run.status == 0 && run.text.contains("1 rotated"), "\(run.text)\(run.stderr)")
+        let after = try repo.read("s.yaml")
+        #expect(!after.contains(r2) && after.contains(r1) && after.contains("enc: vault:v1:") && after.contains("shamir_threshold: 2"))
+        #expect(Self.field(after, "mac") != Self.field(before, "mac"))
+        let bySops = try Peers.run(Peers.sops!, ["decrypt", "s.yaml"], environment: env, directory: repo.root)
+        #expect(bySops.status == 0 && bySops.text == Self.plain(7), "\(bySops.stderr)")
+        let leaver = try Peers.run(Peers.sops!, ["decrypt", "s.yaml"], environment: ["SOPS_AGE_KEY_FILE": repo.keys[1], "VAULT_TOKEN": bao.rootToken],
+                                   directory: repo.root)
+        #expect(leaver.status != 0)
+    }
 }

@@ -6,13 +6,15 @@ extension SecretsEngine {
     /// could open). Keys ksecret cannot wrap for stop it first, as they stop `rotate`.
     public func rekey(_ opened: OpenedFile, to plan: KeyPlan) throws -> [UInt8] {
         try Self.requireWrappable(opened.metadata, path: opened.path)
-        if let vault = plan.groups.flatMap(\.hcVault).first {
-            throw KSecretError(.noEncryptionKeyFound, "Vault transit keys are not supported yet (\(vault))", hints: ["use age recipients for now"])
-        }
-        // `rotate` wraps the new key for the keys the metadata names: name the plan's.
+        // `rotate` wraps the new key for the keys the metadata names: name the plan's (no `enc` yet).
         var metadata = opened.metadata
-        metadata.keyGroups = plan.groups.map { group in
-            KeyGroup(pgp: group.pgp.map { PGPKeyEntry(createdAt: "", enc: "", fp: $0) }, age: group.age.map { AgeKeyEntry(recipient: $0, enc: "") })
+        metadata.keyGroups = try plan.groups.map { group in
+            KeyGroup(pgp: group.pgp.map { PGPKeyEntry(createdAt: "", enc: "", fp: $0) },
+                     hcVault: try group.hcVault.map { uri in
+                         let key = try VaultTransitKeys.KeyURI(parsing: uri)
+                         return VaultKeyEntry(vaultAddress: key.address, enginePath: key.enginePath, keyName: key.keyName, createdAt: "", enc: "")
+                     },
+                     age: group.age.map { AgeKeyEntry(recipient: $0, enc: "") })
         }
         metadata.shamirThreshold = plan.groups.count > 1 ? (plan.shamirThreshold ?? plan.groups.count) : 0
         let planned = OpenedFile(path: opened.path, format: opened.format, parsed: opened.parsed, metadata: metadata, dataKey: opened.dataKey,
