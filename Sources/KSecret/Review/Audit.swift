@@ -83,7 +83,8 @@ public struct Audit: Sendable {
             let relative = RepositoryFiles.relative(path, to: base)
             guard let content = try? AtomicFile.read(path), content.count < RepositoryFiles.sizeLimit else { continue }
             let encrypted = RepositoryFiles.encrypted(path: path, relative: relative, content: content)
-            let complete = encrypted.map { !$0.metadata.version.isEmpty && !$0.metadata.mac.isEmpty } ?? false
+            // Known when it parsed; otherwise the scanner decides (a file with broken metadata is not "plain text").
+            let complete = encrypted.map { !$0.metadata.version.isEmpty && !$0.metadata.mac.isEmpty }
             report.findings += scanner.scan(path: relative, absolutePath: path, content: content, isEncrypted: complete).map {
                 Finding(severity: .high, rule: $0.kind.rawValue, file: relative, message: $0.detail, fix: $0.fix)
             }
