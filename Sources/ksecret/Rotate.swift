@@ -29,10 +29,14 @@ struct Rotate: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             if bulk.all {
-                if inPlace || output != nil || addAge != nil || rmAge != nil || ignoreMac {
-                    throw KSecretError(.conflictingParameters, "--all rotates files in place with their own keys; -i, --output, --add-age, --rm-age and --ignore-mac do not apply")
+                if inPlace || output != nil || addAge != nil || rmAge != nil || ignoreMac || types.inputType != nil || types.outputType != nil {
+                    throw KSecretError(.conflictingParameters, "--all rotates files in place, in their own format, with their own keys",
+                                       hints: ["-i, --output, --add-age, --rm-age, --ignore-mac and the type options apply to one file"])
                 }
                 return try BulkRekeyCommand.rotateAll(root: try bulk.root(file.map { [$0] } ?? []), options: bulk, resume: resume, state: state)
+            }
+            if resume || state != nil || bulk.jobs != nil {
+                throw KSecretError(.conflictingParameters, "--resume, --state and --jobs go with --all")
             }
             guard let file else { throw KSecretError(.noFileSpecified, "no file given", hints: ["ksecret rotate -i FILE, or --all for every file"]) }
             try WriteTarget.check(inPlace: inPlace, output: output, file: file)
@@ -71,7 +75,13 @@ struct UpdateKeys: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            if bulk.all { return try BulkRekeyCommand.updateKeysAll(root: try bulk.root(files), options: bulk, yes: yes, config: config) }
+            if bulk.all {
+                if types.inputType != nil || types.outputType != nil {
+                    throw KSecretError(.conflictingParameters, "--all reads each file in the format its name gives; the type options apply to named files")
+                }
+                return try BulkRekeyCommand.updateKeysAll(root: try bulk.root(files), options: bulk, yes: yes, config: config)
+            }
+            if bulk.jobs != nil { throw KSecretError(.conflictingParameters, "--jobs goes with --all") }
             guard !files.isEmpty else { throw KSecretError(.noFileSpecified, "no file given", hints: ["ksecret updatekeys FILE..., or --all for every file"]) }
             let environment = KSecretEnvironment()
             guard let configFile = try ConfigLocator.load(explicit: config, environment: environment) else {

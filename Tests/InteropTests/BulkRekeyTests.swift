@@ -373,4 +373,20 @@ struct BulkRekeyTests {
                                    directory: repo.root)
         #expect(leaver.status != 0)
     }
+
+    @Test("options for one file are refused with --all, and --all's options without it; --all takes a directory")
+    func conflictingOptions() throws {
+        let repo = try Repo()
+        defer { repo.remove() }
+        try repo.encrypt("s.yaml", Self.plain(1), to: [repo.recipients[0]])
+        let before = try repo.read("s.yaml")
+        for args in [["rotate", "--all", "-i"], ["rotate", "--all", "--add-age", repo.recipients[1]], ["rotate", "--all", "--input-type", "json"],
+                     ["rotate", "-i", "--resume", "s.yaml"], ["updatekeys", "-y", "--jobs", "2", "s.yaml"], ["updatekeys", "--all", "--output-type", "json"]] {
+            let r = try repo.ksecret(args)
+            #expect(r.status == 8, "\(args): \(r.stderr)")
+        }
+        let notDir = try repo.ksecret(["rotate", "--all", "s.yaml"])
+        #expect(notDir.status == 100 && notDir.stderr.contains("s.yaml is not a directory"))
+        #expect(try repo.read("s.yaml") == before)
+    }
 }
