@@ -23,10 +23,10 @@ PEERS ?=
 # The project's shared/ folder (fixtures, vectors, spec) sits beside the clone in CI and in worktrees.
 KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 
-# Debian packages: C libraries (via pkg-config) for the build; age, gnupg, strace for the tests;
+# Debian packages: C libraries (via pkg-config) for the build; age, gnupg, strace, script (bsdutils) for the tests;
 # ssh-keygen (openssh-client) for the ssh recipient tests; hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
 DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config \
-	age gnupg openssh-client strace hyperfine time unzip git
+	age gnupg openssh-client strace hyperfine time unzip git bsdutils
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
