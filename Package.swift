@@ -23,8 +23,10 @@ let package = Package(
         .target(name: "KSecretCrypto", dependencies: ["COpenSSL"]),
         // Native age v1 (X25519 and scrypt recipients, armor, Bech32) on KSecretCrypto.
         .target(name: "KSecretAge", dependencies: ["KSecretCrypto"]),
+        // PGP through GPGME (the user's gpg-agent and keyring): owning wrappers, no KSecret types.
+        .target(name: "KSecretPGP", dependencies: ["CGPGME"]),
         // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.
-        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "CYAML"]),
+        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "KSecretPGP", "CYAML"]),
         // The command-line tool: one file per subcommand, diagnostics and exit codes.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
@@ -33,9 +35,12 @@ let package = Package(
 
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
         .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
-        .testTarget(name: "KSecretTests", dependencies: ["KSecret"], exclude: ["Corpus"]),
+        // Throwaway GnuPG homes for the tests (gpg from Debian's gnupg); never linked into ksecret.
+        .target(name: "GnuPGTestSupport", path: "Tests/GnuPGTestSupport"),
+        .testTarget(name: "KSecretPGPTests", dependencies: ["KSecretPGP", "GnuPGTestSupport"]),
+        .testTarget(name: "KSecretTests", dependencies: ["KSecret", "GnuPGTestSupport"], exclude: ["Corpus"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
-        .testTarget(name: "InteropTests", dependencies: ["KSecret"]),
+        .testTarget(name: "InteropTests", dependencies: ["KSecret", "GnuPGTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,143 @@
+import Foundation
+
+/// A throwaway GnuPG home for one test: a fresh 0700 directory under the temporary directory, never
+/// the user's keyring. `close()` stops the gpg-agent it started (`gpgconf --kill all` for that
+/// home) and removes the directory.
+///
+/// Keys are made with `gpg --batch` (ed25519 + cv25519: fast), with the passphrase on standard
+/// input rather than the command line.
+public final class TestGnuPGHome: @unchecked Sendable {
+    public let path: String
+
+    /// gpg and gpgconf on PATH (Debian's gnupg package).
+    public static let available: Bool = find("gpg") != nil && find("gpgconf") != nil
+    public static let reasonUnavailable = "needs gpg and gpgconf (Debian package gnupg; make deps)"
+
+    public init() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ksecret-gnupg-" + UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        path = url.path
+    }
+
+    deinit { close() }
+
+    private var closed = false
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        _ = try? Self.run("gpgconf", ["--homedir", path, "--kill", "all"])
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The environment a child process needs to use this home.
+    public var environment: [String: String] { ["GNUPGHOME": path] }
+
+    public struct Output {
+        public var status: Int32
+        public var stdoutBytes: [UInt8]
+        public var stderr: String
+        public var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
+    }
+
+    /// Runs gpg with this home; throws when it fails.
+    @discardableResult
+    public func gpg(_ arguments: [String], stdin: String? = nil) throws -> Output {
+        let out = try Self.run("gpg", ["--homedir", path, "--batch", "--no-tty"] + arguments, stdin: stdin)
+        guard out.status == 0 else { throw Failure(message: "gpg \(arguments.joined(separator: " ")): \(out.stderr)") }
+        return out
+    }
+
+    /// Generates a key pair and returns the primary key's fingerprint. `expire` is gpg's syntax
+    /// (`never`, `1d`); `fakedTime` (`20200101T000000`) backdates it, to make an expired key.
+    public func generateKey(_ uid: String, passphrase: String = "", expire: String = "never", fakedTime: String? = nil) throws -> String {
+        var args = ["--pinentry-mode", "loopback", "--passphrase-fd", "0"]
+        if let fakedTime { args += ["--faked-system-time", fakedTime] }
+        try gpg(args + ["--quick-gen-key", uid, "future-default", "default", expire], stdin: passphrase + "\n")
+        return try fingerprints(uid)[0]
+    }
+
+    /// The fingerprints of the key matching `query`: the primary key's first, then its subkeys'.
+    public func fingerprints(_ query: String) throws -> [String] {
+        try gpg(["--with-colons", "--list-keys", query]).stdout.split(separator: "\n")
+            .filter { $0.hasPrefix("fpr:") }.map { String($0.split(separator: ":", omittingEmptySubsequences: false)[9]) }
+    }
+
+    /// Revokes a key with the revocation certificate gpg stored when it made the key.
+    public func revoke(_ fingerprint: String) throws {
+        let certificate = try String(contentsOfFile: path + "/openpgp-revocs.d/\(fingerprint).rev", encoding: .utf8)
+        // gpg stores it with a ':' before the armor line so that it is not imported by accident.
+        try gpg(["--import"], stdin: certificate.replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN"))
+    }
+
+    public func exportPublicKey(_ fingerprint: String) throws -> String {
+        try gpg(["--armor", "--export", fingerprint]).stdout
+    }
+
+    public func importKey(_ armored: String) throws {
+        try gpg(["--import"], stdin: armored)
+    }
+
+    /// Writes a config file (`gpg.conf`, `gpg-agent.conf`) of this home and stops its agent, so the
+    /// next use starts one that reads it.
+    public func configure(_ file: String, _ lines: [String]) throws {
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path + "/" + file, atomically: true, encoding: .utf8)
+        _ = try Self.run("gpgconf", ["--homedir", path, "--kill", "gpg-agent"])
+    }
+
+    /// A pinentry that answers every passphrase request with `answer`: a script in this home.
+    public func fakePinentry(answering answer: String) throws -> String {
+        let script = path + "/fake-pinentry"
+        let text = """
+        #!/bin/sh
+        echo "OK fake pinentry"
+        while read -r cmd rest; do
+          case "$cmd" in
+            GETPIN) echo "D \(answer)"; echo OK ;;
+            BYE) echo OK; exit 0 ;;
+            *) echo OK ;;
+          esac
+        done
+
+        """
+        try text.write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: script)
+        return script
+    }
+
+    static func find(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+
+    static func run(_ name: String, _ arguments: [String], stdin: String? = nil) throws -> Output {
+        guard let executable = find(name) else { throw Failure(message: "\(name) not found on PATH") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdoutBytes: [UInt8](outData),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+}
