@@ -85,7 +85,9 @@ public final class TestGnuPGHome: @unchecked Sendable {
         _ = try Self.run("gpgconf", ["--homedir", path, "--kill", "gpg-agent"])
     }
 
-    /// A pinentry that answers every passphrase request with `answer`: a script in this home.
+    /// A pinentry that answers every passphrase request with `answer`: a script in this home. Each
+    /// request appends a line to `requestLog`, so a test can see whether a key was asked for
+    /// at all. Returns the script's path.
     public func fakePinentry(answering answer: String) throws -> String {
         let script = path + "/fake-pinentry"
         let text = """
@@ -93,7 +95,7 @@ public final class TestGnuPGHome: @unchecked Sendable {
         echo "OK fake pinentry"
         while read -r cmd rest; do
           case "$cmd" in
-            GETPIN) echo "D \(answer)"; echo OK ;;
+            GETPIN) echo GETPIN >> "\(requestLog)"; echo "D \(answer)"; echo OK ;;
             BYE) echo OK; exit 0 ;;
             *) echo OK ;;
           esac
@@ -103,6 +105,14 @@ public final class TestGnuPGHome: @unchecked Sendable {
         try text.write(toFile: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: script)
         return script
+    }
+
+    /// Where the fake pinentry records the passphrase requests it answered.
+    public var requestLog: String { path + "/pinentry-requests.log" }
+
+    /// How many passphrase requests the fake pinentry answered.
+    public func pinentryRequests() -> Int {
+        ((try? String(contentsOfFile: requestLog, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
     static func find(_ name: String) -> String? {

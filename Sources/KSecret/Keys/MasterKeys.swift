@@ -1,4 +1,5 @@
 import Foundation
+import KSecretPGP
 
 /// Wraps the data key for every master key of a plan, and unwraps it with whatever identity is at
 /// hand (Format.md §5). One group: each key holds the whole data key. Several groups: each group
@@ -20,43 +21,60 @@ enum MasterKeys {
         }
         let createdAt = environment.timestamp()
         return try zip(plan.groups, secrets).map { group, secret in
+            if !group.hcVault.isEmpty {
+                throw KSecretError(.noEncryptionKeyFound, "Vault transit keys are not supported yet (\(group.hcVault.joined(separator: ", ")))",
+                                   hints: ["use age or PGP keys for now"])
+            }
             var result = KeyGroup()
             for recipient in group.age {
                 result.age.append(AgeKeyEntry(recipient: recipient, enc: try AgeKeyring.wrap(secret, to: recipient)))
             }
-            if !group.pgp.isEmpty {
-                throw KSecretError(.noEncryptionKeyFound, "PGP keys are not supported yet (\(group.pgp.joined(separator: ", ")))",
-                                   hints: ["use age recipients for now"])
+            for fingerprint in group.pgp {
+                result.pgp.append(try PGPKeys.wrap(secret, to: fingerprint, createdAt: createdAt, environment: environment))
             }
-            if !group.hcVault.isEmpty {
-                throw KSecretError(.noEncryptionKeyFound, "Vault transit keys are not supported yet (\(group.hcVault.joined(separator: ", ")))",
-                                   hints: ["use age recipients for now"])
-            }
-            _ = createdAt
             return result
         }
     }
 
     static func unwrap(_ metadata: Metadata, path: String, environment: KSecretEnvironment) throws -> SecretBytes {
+        let order = try DecryptionOrder(environment["SOPS_DECRYPTION_ORDER"])
         let keyring = AgeKeyring(environment: environment)
         var shares: [[UInt8]] = []
         var report: [String] = []
+        var pgpHints: [String] = []
+        var actionable: String?
+        var usedPGP = false
         for (index, group) in metadata.keyGroups.enumerated() {
             var opened: [UInt8]?
-            var tried: [String] = []
-            for entry in group.age {
-                tried.append(entry.recipient)
-                if let secret = try keyring.unwrap(entry.enc) { opened = secret; break }
+            var missed: [String] = []
+            for key in order.keys(of: group) {
+                switch key {
+                case .age(let entry):
+                    if let secret = try keyring.unwrap(entry.enc) { opened = secret } else { missed.append("no age identity for \(entry.recipient)") }
+                case .pgp(let entry):
+                    usedPGP = true
+                    do {
+                        opened = try PGPKeys.unwrap(entry, environment: environment)
+                    } catch {
+                        let problem = PGPKeys.decryptionProblem(error, fingerprint: entry.fp)
+                        missed.append(problem.line)
+                        pgpHints += problem.hints.filter { !pgpHints.contains($0) }
+                        if problem.actionable && actionable == nil { actionable = problem.line }
+                    }
+                case .other(_, let name):
+                    missed.append("\(name) (not supported)")
+                }
+                if opened != nil { break }
             }
-            if !group.pgp.isEmpty { tried.append(contentsOf: group.pgp.map { "pgp:" + $0.fp }) }
-            if !group.hcVault.isEmpty { tried.append(contentsOf: group.hcVault.map { "vault:" + $0.keyName }) }
             if let opened {
                 shares.append(opened)
                 if metadata.keyGroups.count == 1 { return SecretBytes(opened) }
             } else {
-                report.append("group \(index + 1): no identity for \(tried.joined(separator: ", "))")
+                report.append("group \(index + 1): " + missed.joined(separator: "; "))
             }
         }
+        var hints = report + pgpHints + keyring.searchedHint()
+        if usedPGP { hints.append("GnuPG home: \(PGPKeys.home(environment))") }
         if metadata.keyGroups.count > 1 {
             let threshold = metadata.shamirThreshold > 0 ? metadata.shamirThreshold : metadata.keyGroups.count
             if shares.count >= threshold {
@@ -64,9 +82,12 @@ enum MasterKeys {
             }
             throw KSecretError(.couldNotRetrieveKey,
                                "cannot decrypt the data key of \(path): \(shares.count) of \(metadata.keyGroups.count) key groups opened, \(threshold) needed",
-                               hints: report + keyring.searchedHint())
+                               hints: hints)
+        }
+        if let actionable {
+            throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): \(actionable)", hints: hints)
         }
         throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): none of its keys matches an identity at hand",
-                           hints: report + keyring.searchedHint())
+                           hints: hints)
     }
 }
