@@ -4,13 +4,14 @@ import KSecret
 
 struct Rotate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Give a file a new data key, re-encrypting every value; optionally add or remove age recipients.",
+        abstract: "Give a file a new data key, re-encrypting every value; optionally add or remove age or PGP keys.",
         discussion: """
         Like sops, rotate does not read .sops.yaml keys (use updatekeys for that) and keeps each
         value's IV. It prints to standard output unless -i or --output.
         Example:
           ksecret rotate -i secrets.yaml
           ksecret rotate -i --add-age age1... --rm-age age1old... secrets.yaml
+          ksecret rotate -i --add-pgp 1199BDC0DA314FC9EF0D82A97D60449006AE874E secrets.yaml
         """)
 
     @Argument var file: String
@@ -18,13 +19,15 @@ struct Rotate: ParsableCommand {
     @Option(name: .customLong("output"), help: "Write the result to this file.") var output: String?
     @Option(name: .customLong("add-age"), help: "Comma-separated age recipients to add (to the first key group).") var addAge: String?
     @Option(name: .customLong("rm-age"), help: "Comma-separated age recipients to remove.") var rmAge: String?
+    @Option(name: .customLong("add-pgp"), help: "Comma-separated PGP fingerprints to add (to the first key group).") var addPGP: String?
+    @Option(name: .customLong("rm-pgp"), help: "Comma-separated PGP fingerprints to remove.") var rmPGP: String?
     @Flag(name: .customLong("ignore-mac"), help: "Do not check the file's MAC.") var ignoreMac = false
     @OptionGroup var types: TypeOptions
 
     func run() throws {
         try Diagnostics.run {
             try WriteTarget.check(inPlace: inPlace, output: output, file: file)
-            let changing = addAge != nil || rmAge != nil
+            let changing = addAge != nil || rmAge != nil || addPGP != nil || rmPGP != nil
             if changing && !FileManager.default.fileExists(atPath: file) {
                 throw KSecretError(.cannotChangeKeysFromNonExistentFile, "\(file) does not exist, so its keys cannot be changed")
             }
@@ -33,7 +36,8 @@ struct Rotate: ParsableCommand {
             }
             let engine = SecretsEngine(environment: KSecretEnvironment())
             let opened = try engine.open(try AtomicFile.read(file), path: file, format: try types.input(for: file), ignoreMac: ignoreMac)
-            let result = try engine.rotate(opened, addAge: list(addAge), removeAge: list(rmAge))
+            let result = try engine.rotate(opened, addAge: list(addAge), removeAge: list(rmAge),
+                                           addPGP: list(addPGP), removePGP: list(rmPGP))
             try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
         }
     }
