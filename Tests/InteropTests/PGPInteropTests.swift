@@ -2,7 +2,7 @@ import Foundation
 import GnuPGTestSupport
 import Testing
 
-/// PGP master keys against the real sops and gpg (Format.md §5.3): files each writes open with the
+/// PGP master keys against the real sops and gpg (Format.md §5.1): files each writes open with the
 /// other, in one group with age, in Shamir key groups, after rotate --add-pgp/--rm-pgp and
 /// updatekeys. Every run gets a throwaway GNUPGHOME; sops uses the gpg binary with it.
 @Suite("PGP interop with the real sops",

@@ -3,7 +3,7 @@ import GnuPGTestSupport
 import Testing
 @testable import KSecret
 
-/// `SOPS_DECRYPTION_ORDER` (Format.md §5.5): which key of a group is tried first.
+/// `SOPS_DECRYPTION_ORDER` (Format.md §5.2): which key of a group is tried first.
 @Suite("decryption order")
 struct DecryptionOrderTests {
     @Test("default age,pgp; a list is taken in order, unknown kinds ignored, a repeated kind is exit 112")

@@ -5,7 +5,7 @@ import Testing
 
 /// The PGP file the real sops wrote (shared/fixtures/sops/pgp, a throwaway key) opens through the
 /// whole engine with that key imported into a fresh GNUPGHOME; without it, the error names the
-/// fingerprint (Format.md §5.3).
+/// fingerprint (Format.md §5.1).
 @Suite("sops's PGP fixture", .enabled(if: TestGnuPGHome.available, Comment(rawValue: TestGnuPGHome.reasonUnavailable)))
 struct PGPFixtureTests {
     static var dir: URL { FixtureDecryptTests.root.appendingPathComponent("pgp") }

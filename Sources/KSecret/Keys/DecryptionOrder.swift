@@ -1,6 +1,6 @@
 import Foundation
 
-/// The order in which the keys of a group are tried (Format.md §5.5): `SOPS_DECRYPTION_ORDER`, a
+/// The order in which the keys of a group are tried (Format.md §5.2): `SOPS_DECRYPTION_ORDER`, a
 /// comma-separated list of key kinds (default `age,pgp`). Kinds in the list come first, in its order;
 /// the others keep their place after them. Unknown names are ignored and a repeated one is an error
 /// (exit 112), as in sops.

@@ -1,7 +1,7 @@
 import Foundation
 import KSecretPGP
 
-/// PGP master keys (Format.md §5.3): the data key (or a Shamir share) encrypted to one fingerprint
+/// PGP master keys (Format.md §5.1): the data key (or a Shamir share) encrypted to one fingerprint
 /// with GnuPG through GPGME, stored as `{created_at, enc, fp}` exactly as sops writes it.
 ///
 /// The GnuPG home is `GNUPGHOME` from the environment value (GPGME's default, `~/.gnupg`, when
