@@ -30,6 +30,7 @@ let package = Package(
         // The command-line tool: one file per subcommand, diagnostics and exit codes.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
+            "KSecretPGP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

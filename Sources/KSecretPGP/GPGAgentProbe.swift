@@ -21,19 +21,9 @@ struct GPGAgentProbe {
     }
 
     private func agentSocket() -> String? {
-        guard let gpgconf = gpgme_get_dirinfo("gpgconf-name").map({ String(cString: $0) }) else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gpgconf)
-        process.arguments = (homeDirectory.map { ["--homedir", $0] } ?? []) + ["--list-dirs", "agent-socket"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
+        guard let output = GnuPGConf(homeDirectory: homeDirectory).run(["--list-dirs", "agent-socket"]) else { return nil }
         // gpgconf percent-escapes special characters in paths (":" as %3a).
-        let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = output.trimmingCharacters(in: .whitespacesAndNewlines)
         return line.isEmpty ? nil : (line.removingPercentEncoding ?? line)
     }
 }

@@ -76,6 +76,26 @@ public struct PGPKeyring: Sendable {
         }
     }
 
+    /// Imports public or secret keys (armored or binary) into this keyring (`gpgme_op_import`);
+    /// returns how many keys the data held. Secret keys go to gpg-agent without a passphrase
+    /// prompt when they have none.
+    @discardableResult
+    public func importKeys(_ keys: [UInt8]) throws(PGPError) -> Int {
+        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        let input = try GPGMEData(copying: keys)
+        let error = gpgme_op_import(context.pointer, input.pointer)
+        if error != 0 { throw .failed(call: "gpgme_op_import", cause: GPGMEError(error)) }
+        let considered = Int(gpgme_op_import_result(context.pointer)?.pointee.considered ?? 0)
+        if considered == 0 { throw .malformedMessage(cause: GPGMEError(gpgme_error_t(GPG_ERR_NO_DATA.rawValue))) }
+        return considered
+    }
+
+    /// Stops the gpg-agent of this home, if one runs (`gpgconf --kill gpg-agent`): for a throwaway
+    /// home, before it is removed.
+    public func stopAgent() {
+        _ = GnuPGConf(homeDirectory: homeDirectory).run(["--kill", "gpg-agent"])
+    }
+
     /// Sorts a decryption failure by cause. gpg reports a missing secret key as "decryption
     /// failed" overall, with `GPG_ERR_NO_SECKEY` on each recipient of the result.
     private static func decryptFailure(_ error: GPGMEError, result: gpgme_decrypt_result_t?) -> PGPError {

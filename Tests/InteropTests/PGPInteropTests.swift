@@ -228,6 +228,9 @@ struct PGPInteropTests {
         #expect(locked.pinentryRequests() == 0)
         #expect(try s.ksecret(["decrypt", file], env.merging(["SOPS_DECRYPTION_ORDER": "pgp,age"]) { $1 }).text == Self.plain)
         #expect(locked.pinentryRequests() == 1)
+        // --decryption-order overrides the variable, as in sops.
+        let flag = try s.ksecret(["decrypt", "--decryption-order", "age,age", file], env.merging(["SOPS_DECRYPTION_ORDER": "pgp"]) { $1 })
+        #expect(flag.status == 112)
         let duplicate = env.merging(["SOPS_DECRYPTION_ORDER": "age,pgp,age"]) { $1 }
         let ours = try s.ksecret(["decrypt", file], duplicate)
         #expect(ours.status == 112)
@@ -247,5 +250,23 @@ struct PGPInteropTests {
         let none = try s.ksecret(["encrypt", "--pgp", unknown, file], s.pgpOnly)
         #expect(none.status == 1 && none.stderr.contains(unknown))
         #expect(ours.stdout.isEmpty && none.stdout.isEmpty)
+    }
+
+    @Test("helm's secrets+gpg-import://KEY?FILE decrypts sops's PGP fixture with only that key, leaving no keyring or agent behind")
+    func helmGPGImport() throws {
+        let s = try Setup()
+        let fixture = Peers.shared.appendingPathComponent("fixtures/sops/pgp")
+        let scratch = s.dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false)
+        let url = "secrets+gpg-import://\(fixture.appendingPathComponent("secret-key.asc").path)?\(fixture.appendingPathComponent("enc-pgp.yaml").path)"
+        // GNUPGHOME names a keyring without the key: only the imported one can open the file.
+        let r = try s.ksecret(["helm", "downloader", "", "", "", url], ["GNUPGHOME": s.empty.path, "TMPDIR": scratch.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == [UInt8](try Data(contentsOf: fixture.appendingPathComponent("plain.yaml"))))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+        let agents = try Peers.run("/bin/sh", ["-c", "ps -eo args | grep '[g]pg-agent' | grep -c '\(scratch.path)' || true"])
+        #expect(agents.text.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let disabled = try s.ksecret(["helm", "downloader", "", "", "", url], ["HELM_SECRETS_ALLOW_GPG_IMPORT": "false"])
+        #expect(disabled.status != 0 && disabled.stderr.contains("disabled"))
     }
 }

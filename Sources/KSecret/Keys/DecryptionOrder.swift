@@ -18,7 +18,7 @@ struct DecryptionOrder: Sendable, Equatable {
             let kind = part.trimmingCharacters(in: .whitespaces)
             guard !kind.isEmpty else { continue }
             if kinds.contains(kind) {
-                throw KSecretError(.duplicateDecryptionKeyType, "duplicate decryption key type \(kind) in SOPS_DECRYPTION_ORDER",
+                throw KSecretError(.duplicateDecryptionKeyType, "duplicate decryption key type \(kind) in the decryption order (SOPS_DECRYPTION_ORDER or --decryption-order)",
                                    hints: ["name each of age, pgp, kms, gcp_kms, azure_kv, hc_vault at most once"])
             }
             kinds.append(kind)
