@@ -36,12 +36,13 @@ let package = Package(
 
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
         .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
-        // Throwaway GnuPG homes for the tests (gpg from Debian's gnupg); never linked into ksecret.
-        .target(name: "GnuPGTestSupport", path: "Tests/GnuPGTestSupport"),
-        .testTarget(name: "KSecretPGPTests", dependencies: ["KSecretPGP", "GnuPGTestSupport"]),
-        .testTarget(name: "KSecretTests", dependencies: ["KSecret", "GnuPGTestSupport"], exclude: ["Corpus"]),
+        // What several test targets share: running programs, throwaway GnuPG homes (gpg from Debian's
+        // gnupg). Never linked into ksecret.
+        .target(name: "KSecretTestSupport", path: "Tests/KSecretTestSupport"),
+        .testTarget(name: "KSecretPGPTests", dependencies: ["KSecretPGP", "KSecretTestSupport"]),
+        .testTarget(name: "KSecretTests", dependencies: ["KSecret", "KSecretTestSupport"], exclude: ["Corpus"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
-        .testTarget(name: "InteropTests", dependencies: ["KSecret", "GnuPGTestSupport"]),
+        .testTarget(name: "InteropTests", dependencies: ["KSecret", "KSecretTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

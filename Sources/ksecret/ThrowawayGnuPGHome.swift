@@ -7,13 +7,7 @@ final class ThrowawayGnuPGHome {
     let path: String
 
     init(importing keyFile: String) throws {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        var template = Array((base + "/ksecret-gnupg-XXXXXX").utf8CString)
-        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw KSecretError(.couldNotWriteOutputFile, "cannot create a private temporary directory in \(base)")
-        }
-        path = String(cString: dir)
-        chmod(path, 0o700)
+        path = try PrivateDirectory.create(prefix: "ksecret-gnupg")
         do {
             try PGPKeyring(homeDirectory: path).importKeys(try AtomicFile.read(keyFile))
         } catch let error as PGPError {

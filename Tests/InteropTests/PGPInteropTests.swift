@@ -1,5 +1,5 @@
 import Foundation
-import GnuPGTestSupport
+import KSecretTestSupport
 import Testing
 
 /// PGP master keys against the real sops and gpg (Format.md §5.1): files each writes open with the

@@ -1,5 +1,5 @@
 import Foundation
-import GnuPGTestSupport
+import KSecretTestSupport
 import KSecretPGP
 import Testing
 
@@ -21,7 +21,7 @@ struct PGPKeyringTests {
         #expect(try keyring.decrypt(Array(armored.utf8)) == dataKey)
         // gpg itself reads it too (a message any OpenPGP implementation can open).
         let byGPG = try home.gpg(["--decrypt"], stdin: armored)
-        #expect(byGPG.stdoutBytes == dataKey)
+        #expect(byGPG.stdout == dataKey)
     }
 
     @Test("a message to two keys opens in either keyring alone")

@@ -1,5 +1,5 @@
 import Foundation
-import GnuPGTestSupport
+import KSecretTestSupport
 import Testing
 @testable import KSecret
 

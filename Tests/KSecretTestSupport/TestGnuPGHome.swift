@@ -10,7 +10,7 @@ public final class TestGnuPGHome: @unchecked Sendable {
     public let path: String
 
     /// gpg and gpgconf on PATH (Debian's gnupg package).
-    public static let available: Bool = find("gpg") != nil && find("gpgconf") != nil
+    public static let available: Bool = ChildProcess.find("gpg") != nil && ChildProcess.find("gpgconf") != nil
     public static let reasonUnavailable = "needs gpg and gpgconf (Debian package gnupg; make deps)"
 
     public init() throws {
@@ -33,16 +33,9 @@ public final class TestGnuPGHome: @unchecked Sendable {
     /// The environment a child process needs to use this home.
     public var environment: [String: String] { ["GNUPGHOME": path] }
 
-    public struct Output {
-        public var status: Int32
-        public var stdoutBytes: [UInt8]
-        public var stderr: String
-        public var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
-    }
-
     /// Runs gpg with this home; throws when it fails.
     @discardableResult
-    public func gpg(_ arguments: [String], stdin: String? = nil) throws -> Output {
+    public func gpg(_ arguments: [String], stdin: String? = nil) throws -> ChildProcess.Output {
         let out = try Self.run("gpg", ["--homedir", path, "--batch", "--no-tty"] + arguments, stdin: stdin)
         guard out.status == 0 else { throw Failure(message: "gpg \(arguments.joined(separator: " ")): \(out.stderr)") }
         return out
@@ -59,7 +52,7 @@ public final class TestGnuPGHome: @unchecked Sendable {
 
     /// The fingerprints of the key matching `query`: the primary key's first, then its subkeys'.
     public func fingerprints(_ query: String) throws -> [String] {
-        try gpg(["--with-colons", "--list-keys", query]).stdout.split(separator: "\n")
+        try gpg(["--with-colons", "--list-keys", query]).text.split(separator: "\n")
             .filter { $0.hasPrefix("fpr:") }.map { String($0.split(separator: ":", omittingEmptySubsequences: false)[9]) }
     }
 
@@ -71,7 +64,7 @@ public final class TestGnuPGHome: @unchecked Sendable {
     }
 
     public func exportPublicKey(_ fingerprint: String) throws -> String {
-        try gpg(["--armor", "--export", fingerprint]).stdout
+        try gpg(["--armor", "--export", fingerprint]).text
     }
 
     public func importKey(_ armored: String) throws {
@@ -115,35 +108,9 @@ public final class TestGnuPGHome: @unchecked Sendable {
         ((try? String(contentsOfFile: requestLog, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
-    static func find(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-            return "\(dir)/\(name)"
-        }
-        return nil
-    }
-
-    static func run(_ name: String, _ arguments: [String], stdin: String? = nil) throws -> Output {
-        guard let executable = find(name) else { throw Failure(message: "\(name) not found on PATH") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdoutBytes: [UInt8](outData),
-                      stderr: String(decoding: errData, as: UTF8.self))
+    static func run(_ name: String, _ arguments: [String], stdin: String? = nil) throws -> ChildProcess.Output {
+        guard let executable = ChildProcess.find(name) else { throw Failure(message: "\(name) not found on PATH") }
+        return try ChildProcess.run(executable, arguments, stdin: stdin.map { Array($0.utf8) })
     }
 
     public struct Failure: Error, CustomStringConvertible {
