@@ -102,7 +102,7 @@ struct PGPInteropTests {
         // Without the key: exit 128, as sops, naming the fingerprint.
         let without = try s.ksecret(["decrypt", "e.yaml"], ["GNUPGHOME": s.empty.path])
         #expect(without.status == 128)
-        #expect(without.stderr.contains("no secret key for PGP key \(s.fp)"))
+        #expect(without.stderr.contains("no secret key for any of its PGP keys (\(s.fp))"))
         #expect(try s.sops(["decrypt", "e.yaml"], ["GNUPGHOME": s.empty.path]).status == 128)
     }
 
@@ -138,6 +138,16 @@ struct PGPInteropTests {
                 #expect(try s.ksecret(["decrypt", name], env).text == Self.plain, "ksecret \(name) \(env)")
             }
         }
+    }
+
+    @Test("a mixed group with neither key at hand: exit 128, each key's reason")
+    func mixedGroupNoKey() throws {
+        let s = try Setup()
+        let file = try s.write("s.yaml", Self.plain)
+        try #require(try s.ksecret(["encrypt", "-i", "--age", s.ageRecipient, "--pgp", s.fp, file], s.pgpOnly).status == 0)
+        let r = try s.ksecret(["decrypt", file], ["GNUPGHOME": s.empty.path])
+        #expect(r.status == 128)
+        #expect(r.stderr.contains("group 1: no age identity for \(s.ageRecipient); no secret key for PGP key \(s.fp)"), "\(r.stderr)")
     }
 
     @Test("pgp in a Shamir key group: 2 of 3 groups, one of them PGP, open the file in both tools")

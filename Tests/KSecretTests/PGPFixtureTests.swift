@@ -38,7 +38,7 @@ struct PGPFixtureTests {
         } catch let error as KSecretError {
             #expect(error.code == .couldNotRetrieveKey)
             let text = ([error.message] + error.hints).joined(separator: "\n")
-            #expect(text.contains("no secret key for PGP key \(Self.fingerprint)"))
+            #expect(error.message.hasSuffix("no secret key for any of its PGP keys (\(Self.fingerprint))"))
             #expect(text.contains(home.path))
         }
     }

@@ -44,6 +44,7 @@ enum MasterKeys {
         var pgpHints: [String] = []
         var actionable: String?
         var usedPGP = false
+        var noSecretKey: [String] = []
         for (index, group) in metadata.keyGroups.enumerated() {
             var opened: [UInt8]?
             var missed: [String] = []
@@ -56,6 +57,7 @@ enum MasterKeys {
                     do {
                         opened = try PGPKeys.unwrap(entry, environment: environment)
                     } catch {
+                        if case .noSecretKey = error { noSecretKey.append(entry.fp) }
                         let problem = PGPKeys.decryptionProblem(error, fingerprint: entry.fp)
                         missed.append(problem.line)
                         pgpHints += problem.hints.filter { !pgpHints.contains($0) }
@@ -73,7 +75,8 @@ enum MasterKeys {
                 report.append("group \(index + 1): " + missed.joined(separator: "; "))
             }
         }
-        var hints = report + pgpHints + keyring.searchedHint()
+        var hints = report + pgpHints
+        if metadata.keyGroups.contains(where: { !$0.age.isEmpty }) { hints += keyring.searchedHint() }
         if usedPGP { hints.append("GnuPG home: \(PGPKeys.home(environment))") }
         if metadata.keyGroups.count > 1 {
             let threshold = metadata.shamirThreshold > 0 ? metadata.shamirThreshold : metadata.keyGroups.count
@@ -85,7 +88,13 @@ enum MasterKeys {
                                hints: hints)
         }
         if let actionable {
-            throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): \(actionable)", hints: hints)
+            throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): \(actionable)",
+                               hints: hints.filter { $0 != "group 1: " + actionable })
+        }
+        if noSecretKey.count == metadata.keyGroups.reduce(0, { $0 + $1.keyCount }) {
+            throw KSecretError(.couldNotRetrieveKey,
+                               "cannot decrypt the data key of \(path): no secret key for any of its PGP keys (\(noSecretKey.joined(separator: ", ")))",
+                               hints: hints.filter { !$0.hasPrefix("group 1: ") } + ["import the secret key (gpg --import), or ask someone who can open the file to add your key"])
         }
         throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): none of its keys matches an identity at hand",
                            hints: hints)
