@@ -29,10 +29,18 @@ struct PGPKeyringTests {
         let a = try TestGnuPGHome(), b = try TestGnuPGHome()
         defer { a.close(); b.close() }
         let fpA = try a.generateKey("A <a@example.invalid>"), fpB = try b.generateKey("B <b@example.invalid>")
-        try a.importKey(try b.exportPublicKey(fpB))
+        // B's public key reaches A through GPGME's import (what helm's gpg-import URL uses).
+        #expect(try PGPKeyring(homeDirectory: a.path).importKeys(Array(try b.exportPublicKey(fpB).utf8)) == 1)
         let armored = try PGPKeyring(homeDirectory: a.path).encrypt(dataKey, to: [fpA, fpB])
         #expect(try PGPKeyring(homeDirectory: a.path).decrypt(Array(armored.utf8)) == dataKey)
         #expect(try PGPKeyring(homeDirectory: b.path).decrypt(Array(armored.utf8)) == dataKey)
+    }
+
+    @Test("importing something that is not a key is an error, not zero keys")
+    func importJunk() throws {
+        let home = try TestGnuPGHome()
+        defer { home.close() }
+        #expect(throws: PGPError.self) { try PGPKeyring(homeDirectory: home.path).importKeys(Array("not a key\n".utf8)) }
     }
 
     @Test("an unknown fingerprint is refused, naming it")
