@@ -24,11 +24,14 @@ let package = Package(
         .target(name: "KSecretCrypto", dependencies: ["COpenSSL"]),
         // Native age v1 (X25519 and scrypt recipients, armor, Bech32) on KSecretCrypto.
         .target(name: "KSecretAge", dependencies: ["KSecretCrypto"]),
+        // PGP through GPGME (the user's gpg-agent and keyring): owning wrappers, no KSecret types.
+        .target(name: "KSecretPGP", dependencies: ["CGPGME"]),
         // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.
-        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "CYAML"]),
+        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "KSecretPGP", "CYAML"]),
         // The command-line tool: one file per subcommand, diagnostics and exit codes.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
+            "KSecretPGP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -43,9 +46,13 @@ let package = Package(
 
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
         .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
-        .testTarget(name: "KSecretTests", dependencies: ["KSecret"], exclude: ["Corpus"]),
+        // What several test targets share: running programs, throwaway GnuPG homes (gpg from Debian's
+        // gnupg). Never linked into ksecret.
+        .target(name: "KSecretTestSupport", path: "Tests/KSecretTestSupport"),
+        .testTarget(name: "KSecretPGPTests", dependencies: ["KSecretPGP", "KSecretTestSupport"]),
+        .testTarget(name: "KSecretTests", dependencies: ["KSecret", "KSecretTestSupport"], exclude: ["Corpus"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
-        .testTarget(name: "InteropTests", dependencies: ["KSecret"]),
+        .testTarget(name: "InteropTests", dependencies: ["KSecret", "KSecretTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
