@@ -62,6 +62,10 @@ struct YAMLLayout: StoreLayout {
     /// The shape of each expanded alias's value (mapping keys, or the item count of a sequence),
     /// by the alias's offset: tells the value itself apart from a collection that only holds it.
     var aliasShapes: [Int: [String]] = [:]
+    /// The leaves (scalar ids) of each alias's anchored value, by the alias's offset: an alias must
+    /// be written out by value when its anchor's value is encrypted even if the copy is not (a copy
+    /// under a `_unencrypted` key would otherwise read back the anchor's ciphertext).
+    var aliasTargets: [Int: [Int]] = [:]
     var source: [UInt8]
     var scalars: [ScalarSpan] = []
     var comments: [CommentSpan] = []

@@ -438,7 +438,16 @@ struct YAMLParser {
             case .comment(var c): c.origin = nil; return .comment(c)
             }
         }
+        func leaves(_ node: Node) -> [Int] {
+            switch node {
+            case .scalar(let s): return s.origin.map { [$0] } ?? []
+            case .mapping(let entries): return entries.flatMap { if case .pair(_, let v) = $0 { return leaves(v) } else { return [] } }
+            case .sequence(let items): return items.flatMap(leaves)
+            case .comment: return []
+            }
+        }
         layout.aliasShapes[alias.lowerBound] = Self.shape(node)
+        layout.aliasTargets[alias.lowerBound] = leaves(node)
         return copy(node)
     }
 
