@@ -164,3 +164,39 @@ struct NoPlaintextOnDiskTests {
         }
     }
 }
+
+/// The leak check every CLI run of the suites goes through (`LeakCheck` in Peers.swift).
+@Suite("secret values never in ksecret's messages", .enabled(if: Peers.ksecret != nil, "needs a built ksecret (swift build)"))
+struct LeakCheckTests {
+    @Test("the leak check flags a marked secret in stderr, or in stdout of a command that never prints plaintext")
+    func flagsLeaks() {
+        let secret = "s3cr3t-leak-check"
+        let onStderr = Peers.Result(status: 1, stdout: [], stderr: "ksecret: error: bad value \(secret)")
+        #expect(LeakCheck.leaks(["set", "f.yaml"], onStderr) == ["stderr"])
+        let onStdout = Peers.Result(status: 0, stdout: Array("x: \(secret)\n".utf8), stderr: "")
+        #expect(LeakCheck.leaks(["encrypt", "f.yaml"], onStdout) == ["stdout"])
+        #expect(LeakCheck.leaks(["decrypt", "f.yaml"], onStdout).isEmpty)
+    }
+
+    @Test("failing commands on a file of marked secrets print none of them")
+    func failuresPrintNoSecret() throws {
+        let dir = try Peers.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("k.txt").path
+        let other = dir.appendingPathComponent("other.txt").path
+        let recipient = try Peers.run(Peers.ksecret!, ["keygen", "-o", key]).stderr
+            .replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try Peers.run(Peers.ksecret!, ["keygen", "-o", other])
+        let secret = "s3cr3t-\(UUID().uuidString)"
+        let path = dir.appendingPathComponent("s.yaml").path
+        try Data("a:\n  password: \(secret)\n  port: 5432\n".utf8).write(to: URL(fileURLWithPath: path))
+        let env = ["SOPS_AGE_KEY_FILE": key]
+        #expect(try Peers.run(Peers.ksecret!, ["encrypt", "-i", "--age", recipient, path], environment: env).status == 0)
+        // Each of these fails; Peers.run checks what they print.
+        #expect(try Peers.run(Peers.ksecret!, ["decrypt", path], environment: ["SOPS_AGE_KEY_FILE": other]).status != 0)
+        #expect(try Peers.run(Peers.ksecret!, ["set", path, #"["a"]["port"]"#, #"{"x": "\#(secret)""#], environment: env).status != 0)
+        #expect(try Peers.run(Peers.ksecret!, ["exec-env", path, "true"], environment: env).status != 0)
+        #expect(try Peers.run(Peers.ksecret!, ["replace", path], environment: env, stdin: Array("a: [\(secret)\n".utf8)).status != 0)
+        #expect(try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, path], environment: env).status != 0)
+    }
+}
