@@ -64,4 +64,16 @@ struct FuzzRegressionTests {
             #expect(error.code == .couldNotReadInputFile)
         }
     }
+
+    @Test("FuzzEncryptDecrypt: metadata appended to an indented root mapping stands at its column (was invalid YAML)",
+          arguments: ["# key groups\n\n  n: 73\n", "   a: 1\n   b:\n     c: x\n"])
+    func indentedRootMapping(plain: String) throws {
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
+        #expect(Self.values(opened.document) == Self.values(parsed.document))
+        // Written back (a value changed, or unchanged) the file stays readable.
+        let resealed = try Self.engine().reseal(opened, document: opened.document)
+        #expect(Self.values(try Self.engine().open(resealed, path: "f.yaml", format: .yaml).document) == Self.values(parsed.document))
+    }
 }

@@ -54,6 +54,9 @@ struct YAMLLayout: StoreLayout {
         var insertion: Int
         /// The root is a block mapping (metadata can be appended as a last key).
         var blockMappingRoot: Bool
+        /// The column of the root block mapping's keys: metadata appended to an indented root
+        /// mapping must stand at the same column, or the file is no longer YAML.
+        var rootIndent = 0
         /// The root is a sequence (a ksecret extension): its metadata is a document of its own that
         /// follows it, `---` then `sops:` (Format.md §4.5).
         var sequenceRoot = false

@@ -104,9 +104,19 @@ struct YAMLPatcher {
             func unterminated(_ text: String) -> String {
                 text.isEmpty ? "" : lineBreak + String(text.dropLast(lineBreak.count))
             }
+            /// The block at the root mapping's column (its first line as it stands when `first` is false).
+            func indented(_ text: String, by indent: Int, first: Bool) -> String {
+                guard indent > 0 else { return text }
+                let pad = String(repeating: " ", count: indent)
+                var lines = text.components(separatedBy: lineBreak)
+                for i in lines.indices where !lines[i].isEmpty && (i > 0 || first) { lines[i] = pad + lines[i] }
+                return lines.joined(separator: lineBreak)
+            }
             for doc in layout.documents {
                 // A top-level sequence carries its metadata in a document of its own.
-                let block = doc.sequenceRoot && !block.isEmpty ? "---" + lineBreak + block : block
+                let block = doc.sequenceRoot && !block.isEmpty ? "---" + lineBreak + block
+                    : indented(block, by: doc.rootIndent,
+                               first: doc.metadata.map { $0.lowerBound == 0 || layout.source[$0.lowerBound - 1] == 0x0A } ?? true)
                 if let range = doc.metadata {
                     let atUnterminatedEnd = range.upperBound == layout.source.count && layout.source.last != 0x0A
                     patches.append(Patch(range: range, text: atUnterminatedEnd ? unterminated(block) : block))
