@@ -68,14 +68,14 @@ for target in "${targets[@]}"; do
     if ((${#fork[@]})); then   # fork mode prints no final stats: the last "#N:" status line counts
         execs=$(grep -ao '^#[0-9]*: cov' "$log" | tail -n 1 | grep -o '[0-9]*' | head -n 1 || echo 0)
     fi
-    crashes=$(ls "$artifacts" | wc -l)
+    crashes=$(find "$artifacts" -type f 2>/dev/null | wc -l)
     took=$(grep -ao 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || echo "$seconds")
     if ((status != 0 || crashes > 0)); then
         failed+=("$target")
         echo "fuzz $target: FAILED: $crashes input(s) under $artifacts after $execs executions (exit $status), log $log"
         grep -aE 'fuzz property failed|ERROR: AddressSanitizer|Fatal error|SUMMARY' "$log" | head -n 5 | sed 's/^/    /' || true
     else
-        echo "fuzz $target: $execs executions in ${took:-$seconds} s, corpus $(ls "$corpus" | wc -l) inputs, no crash"
+        echo "fuzz $target: $execs executions in ${took:-$seconds} s, corpus $(find "$corpus" -type f 2>/dev/null | wc -l) inputs, no crash"
     fi
 done
 if ((${#failed[@]})); then echo "fuzz: ${#failed[@]} target(s) failed: ${failed[*]}"; exit 1; fi
