@@ -76,4 +76,17 @@ struct FuzzRegressionTests {
         let resealed = try Self.engine().reseal(opened, document: opened.document)
         #expect(Self.values(try Self.engine().open(resealed, path: "f.yaml", format: .yaml).document) == Self.values(parsed.document))
     }
+
+    @Test("FuzzINIStore, FuzzDotenvStore: a huge list index in flattened sops metadata is refused, not a crash",
+          arguments: ["9223372036854775807", "4000000000"])
+    func hugeMetadataListIndex(index: String) throws {
+        let dotenv = "a=1\nsops_age__list_\(index)__map_recipient=age1x\nsops_version=3.11.0\n"
+        #expect(throws: KSecretError.self) { try DotenvStore().parse(Array(dotenv.utf8), path: "f.env") }
+        let ini = "[x]\na = 1\n\n[sops]\nage__list_\(index)__map_recipient = age1x\nversion = 3.11.0\n"
+        #expect(throws: KSecretError.self) { try INIStore().parse(Array(ini.utf8), path: "f.ini") }
+        // The same files with index 0 read (so the refusal above is the index's).
+        let age = { (m: Node?) -> Bool in if case .mapping(let e)? = m { return e.contains { $0.key == "age" } } else { return false } }
+        #expect(age(try DotenvStore().parse(Array(dotenv.replacingOccurrences(of: index, with: "0").utf8), path: "f.env").metadata))
+        #expect(age(try INIStore().parse(Array(ini.replacingOccurrences(of: index, with: "0").utf8), path: "f.ini").metadata))
+    }
 }
