@@ -3,7 +3,10 @@
 #   make deps           Debian packages the build and the tests need (apt-get; a no-op when all present)
 #   make peers          real sops, helm 3/4, helmfile, kubectl, OpenBao, kubernetes-validate into .tools/
 #   make build          debug build            make build-release   release build
-#   make test           deps + peers, builds the tests once, runs them with .tools/bin first on PATH
+#   make test           deps + peers, builds the tests once, a fuzz smoke run, then the tests (.tools/bin first on PATH)
+#   make fuzz           every libFuzzer target of Fuzz/ for FUZZ_SECONDS (default 60) each, niced
+#   make tamper         the tamper-mutation harness at full size (KSECRET_HARNESS_SCALE=1)
+#   make crash          the SIGKILL crash-safety harness at full size (KSECRET_HARNESS_SCALE=1)
 #   make demo           encrypt and decrypt keys-example/demo-secrets.yaml with the debug build
 #   make bench          ksecret against sops on big and small files (release build)
 #   make install        .build/release/ksecret and ksecret-net (its network helper) into $(PREFIX)/bin
@@ -36,7 +39,12 @@ ifneq ($(KSECRET_SHARED_DIR),)
 export KSECRET_SHARED_DIR
 endif
 
-.PHONY: deps peers build build-release test demo bench install clean distclean
+# Harness sizes: `make test` runs the tamper, crash and no-plaintext harnesses short.
+KSECRET_HARNESS_SCALE ?= 0.1
+export KSECRET_HARNESS_SCALE
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps peers build build-release test fuzz tamper crash demo bench install clean distclean
 
 deps:
 	@missing=(); \
@@ -59,9 +67,23 @@ build: deps
 build-release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
+# The fuzz smoke run (about a minute, its own build in .build/fuzz) goes first, so that the test
+# runner's summary is the last thing printed.
 test: deps peers
 	$(SWIFT) build --build-tests
+	scripts/fuzz.sh --smoke
 	$(SWIFT) test --skip-build
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+tamper: deps peers
+	$(SWIFT) build --build-tests
+	KSECRET_HARNESS_SCALE=1 $(SWIFT) test --skip-build --filter TamperMutationTests
+
+crash: deps
+	$(SWIFT) build --build-tests
+	KSECRET_HARNESS_SCALE=1 $(SWIFT) test --skip-build --filter 'CrashSafetyTests|WriteFailureTests'
 
 demo: build
 	scripts/demo.sh

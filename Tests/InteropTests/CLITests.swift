@@ -257,8 +257,9 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: temp2))
     }
 
-    @Test("edit: SIGTERM to ksecret while the editor runs removes the plaintext file")
-    func editSignal() throws {
+    @Test("edit: SIGTERM, SIGINT or SIGHUP to ksecret while the editor runs removes the plaintext file and its directory",
+          arguments: [SIGTERM, SIGINT, SIGHUP])
+    func editSignal(signal: Int32) throws {
         let path = try encrypted()
         let before = try read(path)
         let (script, log) = try editor("sleep 5")
@@ -277,12 +278,31 @@ struct CLITests {
         }
         let tempPath = try #require(temp)
         #expect(FileManager.default.fileExists(atPath: tempPath))
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
         #expect(!FileManager.default.fileExists(atPath: tempPath))
+        #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: tempPath).deletingLastPathComponent().path))
         #expect(try read(path) == before)
         // The editor (a child) may outlive ksecret; it only held the file that is now gone.
         _ = try? Peers.run("/usr/bin/pkill", ["-f", script])
+    }
+
+    @Test("edit: the next edit removes the plaintext directory of an edit killed with SIGKILL, not a running one's")
+    func editRemovesAbandonedDirectories() throws {
+        let path = try encrypted()
+        let tmp = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        var dead: pid_t = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let abandoned = tmp.appendingPathComponent("ksecret-edit-\(dead)-AbCdEf"), live = tmp.appendingPathComponent("ksecret-edit-\(getpid())-GhIjKl")
+        for d in [abandoned, live] {
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try Data("db:\n  password: left-behind\n".utf8).write(to: d.appendingPathComponent("s.yaml"))
+        }
+        let (script, _) = try editor("true")
+        _ = try ksecret(["edit", path], extraEnv: ["EDITOR": script, "TMPDIR": tmp.path])
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+        #expect(FileManager.default.fileExists(atPath: live.appendingPathComponent("s.yaml").path))
     }
 
     // MARK: where keys come from (Format.md §7, §8)

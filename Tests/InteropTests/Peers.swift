@@ -50,7 +50,9 @@ enum Peers {
         env["XDG_CONFIG_HOME"] = "/nonexistent-ksecret-test"
         for (k, v) in environment { env[k] = v }
         let out = try ChildProcess.run(executable, arguments, environment: env, stdin: stdin, directory: directory)
-        return Result(status: out.status, stdout: out.stdout, stderr: out.stderr)
+        let result = Result(status: out.status, stdout: out.stdout, stderr: out.stderr)
+        if executable == ksecret { LeakCheck.inspect(arguments, result) }
+        return result
     }
 
     /// A fresh directory, removed by the caller.
@@ -58,5 +60,42 @@ enum Peers {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ksecret-interop-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+}
+
+/// Watches everything ksecret prints across the suites' CLI runs (every `Peers.run` of the built
+/// binary) for the secret values the tests use: none may appear in standard error (errors, hints,
+/// warnings) of any run, nor in standard output of a command that never prints plaintext. A hit is
+/// recorded as an issue of the test that made the run, naming the command, not the value.
+enum LeakCheck {
+    /// The suites' secret values: the demo chart's passwords, and the plaintexts tests write
+    /// (`hunter2`, anything containing `s3cr3t`, ...). A test adds its own with `mark`.
+    nonisolated(unsafe) private static var marked: Set<String> = [
+        "hunter2", "hunter3", "s3cr3t", "listsecret-value", "p@ss:w/rd?#[]%+ &= ", "0123456789abcdef0123456789abcdef",
+    ]
+    private static let lock = NSLock()
+
+    /// Subcommands whose standard output never holds plaintext.
+    static let ciphertextOnly: Set<String> = ["encrypt", "set", "unset", "replace", "rotate", "updatekeys", "filestatus", "keygen", "audit"]
+
+    static func mark(_ secret: String) { lock.withLock { _ = marked.insert(secret) } }
+
+    /// The marked secrets found where they must not be, as "stderr"/"stdout" (the value is not repeated).
+    static func leaks(_ arguments: [String], _ result: Peers.Result) -> [String] {
+        let secrets = lock.withLock { marked }
+        var found: [String] = []
+        if secrets.contains(where: result.stderr.contains) { found.append("stderr") }
+        if let command = arguments.first, ciphertextOnly.contains(command), secrets.contains(where: result.text.contains) {
+            // `encrypt` may print values the rules leave in clear: only the marked ones count, and
+            // none of them is ever under a clear-text key in these suites.
+            found.append("stdout")
+        }
+        return found
+    }
+
+    static func inspect(_ arguments: [String], _ result: Peers.Result) {
+        for stream in leaks(arguments, result) {
+            Issue.record("ksecret \(arguments.prefix(2).joined(separator: " ")) printed a marked secret value on \(stream)")
+        }
     }
 }

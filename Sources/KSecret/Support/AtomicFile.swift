@@ -43,6 +43,19 @@ public enum AtomicFile {
         return bytes
     }
 
+    /// A write failure injected for the tests where the machine cannot make a real one (no tmpfs
+    /// mount, or root, for whom a 0555 directory is writable): `KSECRET_FAULT_INJECT=ENOSPC` fails
+    /// the temp file's write, `EROFS` its creation. Hidden: not for users, documented only in
+    /// Documentation/Robustness.md.
+    static func injectedFault(_ stage: String) -> Int32? {
+        guard let value = getenv("KSECRET_FAULT_INJECT").map({ String(cString: $0) }) else { return nil }
+        switch (value, stage) {
+        case ("ENOSPC", "write"): return ENOSPC
+        case ("EROFS", "create"): return EROFS
+        default: return nil
+        }
+    }
+
     /// Replaces `path` with `bytes` atomically, keeping its mode (or `mode` for a new file).
     public static func write(_ bytes: [UInt8], to path: String, mode newFileMode: mode_t = 0o600) throws {
         let url = URL(fileURLWithPath: path)
@@ -51,7 +64,13 @@ public enum AtomicFile {
         let mode: mode_t = stat(path, &st) == 0 ? st.st_mode & 0o7777 : newFileMode
         removeStaleTemporaries(directory: directory, name: url.lastPathComponent)
         var template = Array((directory + "/." + url.lastPathComponent + ".ksecret-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        var fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd >= 0, let fault = injectedFault("create") {
+            close(fd)
+            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+            fd = -1
+            errno = fault
+        }
         guard fd >= 0 else {
             throw KSecretError(.couldNotWriteOutputFile, "cannot create a temporary file next to it: \(String(cString: strerror(errno)))",
                                hints: ["the directory must be writable; the original file was not changed"], location: SourceLocation(file: path))
@@ -68,6 +87,7 @@ public enum AtomicFile {
                                 hints: ["the original file was not changed"], location: SourceLocation(file: path))
         }
         var offset = 0
+        if let fault = injectedFault("write") { errno = fault; throw fail("write failed") }
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if n < 0 { if errno == EINTR { continue }; throw fail("write failed") }

@@ -90,7 +90,15 @@ enum MetadataFlattening {
                 return .mapping(try keys.map { .pair(key: $0, value: try children[$0]!.node(path + [$0])) })
             }
             if !indices.isEmpty {
-                let count = (indices.keys.max() ?? -1) + 1
+                // sops numbers list items from 0 without gaps; an index far past the items there
+                // are is no list sops wrote, and would overflow or allocate without bound.
+                let largest = indices.keys.max() ?? 0
+                guard largest < indices.count + 1_024 else {
+                    throw KSecretError(.couldNotReadInputFile, "sops metadata list index \(largest) is out of range",
+                                       hints: ["the list has \(indices.count) items, numbered from 0"],
+                                       location: SourceLocation(keyPath: ["sops"] + path))
+                }
+                let count = largest + 1
                 return .sequence(try (0..<count).map { i in try indices[i]?.node(path) ?? .scalar(Scalar(.null)) })
             }
             return .mapping([])

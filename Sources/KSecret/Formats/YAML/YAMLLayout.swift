@@ -54,6 +54,9 @@ struct YAMLLayout: StoreLayout {
         var insertion: Int
         /// The root is a block mapping (metadata can be appended as a last key).
         var blockMappingRoot: Bool
+        /// The column of the root block mapping's keys: metadata appended to an indented root
+        /// mapping must stand at the same column, or the file is no longer YAML.
+        var rootIndent = 0
         /// The root is a sequence (a ksecret extension): its metadata is a document of its own that
         /// follows it, `---` then `sops:` (Format.md §4.5).
         var sequenceRoot = false
@@ -62,6 +65,10 @@ struct YAMLLayout: StoreLayout {
     /// The shape of each expanded alias's value (mapping keys, or the item count of a sequence),
     /// by the alias's offset: tells the value itself apart from a collection that only holds it.
     var aliasShapes: [Int: [String]] = [:]
+    /// The leaves (scalar ids) of each alias's anchored value, by the alias's offset: an alias must
+    /// be written out by value when its anchor's value is encrypted even if the copy is not (a copy
+    /// under a `_unencrypted` key would otherwise read back the anchor's ciphertext).
+    var aliasTargets: [Int: [Int]] = [:]
     var source: [UInt8]
     var scalars: [ScalarSpan] = []
     var comments: [CommentSpan] = []

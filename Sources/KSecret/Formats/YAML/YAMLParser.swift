@@ -44,6 +44,7 @@ struct YAMLParser {
         var leading: [Comment] = []     // comments before a document's root
         var root: Node?
         var rootFlowOrScalar = false
+        var rootColumn = 0
         var unitCandidates: [Int] = []
         var sopsRange: Range<Int>?
         var pendingSopsStart: Int?
@@ -229,8 +230,10 @@ struct YAMLParser {
                 var span = YAMLLayout.DocumentSpan(metadata: sopsRange, insertion: sopsRange?.lowerBound ?? insertion,
                                                    blockMappingRoot: !rootFlowOrScalar && { if case .mapping? = root { return true } else { return false } }())
                 if case .sequence? = root { span.sequenceRoot = true }
+                if span.blockMappingRoot { span.rootIndent = rootColumn }
                 layout.documents.append(span)
             case .mappingStart, .sequenceStart:
+                if stack.isEmpty { rootColumn = event.column }
                 // Comments on the lines between a key and its block collection belong to that
                 // collection (sops reads them as head comments of its first item); a comment on the
                 // key's own line belongs to the key's mapping.
@@ -438,7 +441,16 @@ struct YAMLParser {
             case .comment(var c): c.origin = nil; return .comment(c)
             }
         }
+        func leaves(_ node: Node) -> [Int] {
+            switch node {
+            case .scalar(let s): return s.origin.map { [$0] } ?? []
+            case .mapping(let entries): return entries.flatMap { if case .pair(_, let v) = $0 { return leaves(v) } else { return [] } }
+            case .sequence(let items): return items.flatMap(leaves)
+            case .comment: return []
+            }
+        }
         layout.aliasShapes[alias.lowerBound] = Self.shape(node)
+        layout.aliasTargets[alias.lowerBound] = leaves(node)
         return copy(node)
     }
 

@@ -13,6 +13,12 @@ public struct YAMLStore: Store {
             throw KSecretError(.needAtLeastOneDocument, "the file is empty: there is no document to read", location: SourceLocation(file: path))
         }
         let (branches, layout, metadata) = try YAMLParser(source: bytes, path: path).parse()
+        // Only comments and no document: nothing to encrypt, and a write would give back the
+        // comments in clear without a sops block (sops refuses the same file: "EOF", exit 2).
+        if branches.isEmpty {
+            throw KSecretError(.couldNotReadInputFile, "the file holds only comments: there is no document to read",
+                               hints: ["add at least one key, or remove the file"], location: SourceLocation(file: path))
+        }
         return ParsedFile(document: Document(branches: branches), metadata: metadata, format: .yaml, layout: layout)
     }
 
@@ -83,7 +89,11 @@ struct YAMLPatcher {
     func write(_ document: Document, metadata: Node?) -> [UInt8] {
         var patches: [Patch] = []
         var expandedAliases: Set<Int> = []
-        for branch in document.branches { collect(branch, into: &patches, aliases: &expandedAliases) }
+        var encrypted: Set<Int> = []
+        for branch in document.branches { encryptedLeaves(branch, into: &encrypted) }
+        var written = self
+        written.encryptedOrigins = encrypted
+        for branch in document.branches { written.collect(branch, into: &patches, aliases: &expandedAliases) }
         if metadata != nil || layout.documents.contains(where: { $0.metadata != nil }) {
             let emitter = YAMLEmitter(unit: layout.indentUnit, lineBreak: layout.lineBreak)
             var block = ""
@@ -94,9 +104,19 @@ struct YAMLPatcher {
             func unterminated(_ text: String) -> String {
                 text.isEmpty ? "" : lineBreak + String(text.dropLast(lineBreak.count))
             }
+            /// The block at the root mapping's column (its first line as it stands when `first` is false).
+            func indented(_ text: String, by indent: Int, first: Bool) -> String {
+                guard indent > 0 else { return text }
+                let pad = String(repeating: " ", count: indent)
+                var lines = text.components(separatedBy: lineBreak)
+                for i in lines.indices where !lines[i].isEmpty && (i > 0 || first) { lines[i] = pad + lines[i] }
+                return lines.joined(separator: lineBreak)
+            }
             for doc in layout.documents {
                 // A top-level sequence carries its metadata in a document of its own.
-                let block = doc.sequenceRoot && !block.isEmpty ? "---" + lineBreak + block : block
+                let block = doc.sequenceRoot && !block.isEmpty ? "---" + lineBreak + block
+                    : indented(block, by: doc.rootIndent,
+                               first: doc.metadata.map { $0.lowerBound == 0 || layout.source[$0.lowerBound - 1] == 0x0A } ?? true)
                 if let range = doc.metadata {
                     let atUnterminatedEnd = range.upperBound == layout.source.count && layout.source.last != 0x0A
                     patches.append(Patch(range: range, text: atUnterminatedEnd ? unterminated(block) : block))
@@ -128,14 +148,32 @@ struct YAMLPatcher {
         return out
     }
 
+    /// Scalar ids of the leaves written encrypted, for `anchorEncrypted`.
+    var encryptedOrigins: Set<Int> = []
+
+    private func encryptedLeaves(_ node: Node, into set: inout Set<Int>) {
+        switch node {
+        case .scalar(let s): if let id = s.origin, isEncrypted(s.value) { set.insert(id) }
+        case .mapping(let entries): for case .pair(_, let v) in entries { encryptedLeaves(v, into: &set) }
+        case .sequence(let items): for item in items { encryptedLeaves(item, into: &set) }
+        case .comment: break
+        }
+    }
+
+    /// Whether the value anchored for `alias` is written encrypted somewhere: then the alias cannot
+    /// stay, whatever its own copy holds.
+    private func anchorEncrypted(_ alias: Range<Int>) -> Bool {
+        layout.aliasTargets[alias.lowerBound]?.contains(where: encryptedOrigins.contains) ?? false
+    }
+
     private func collect(_ node: Node, into patches: inout [Patch], aliases: inout Set<Int>) {
         switch node {
         case .scalar(let scalar):
             guard let id = scalar.origin, id >= 0, id < layout.scalars.count else { return }
             let origin = layout.scalars[id]
             if let alias = origin.alias {
-                // A scalar alias: expanded only when its value is encrypted (sops reads no aliases).
-                if !aliases.contains(alias.lowerBound), isEncrypted(scalar.value) {
+                // A scalar alias: expanded only when its value or its anchor's is encrypted (sops reads no aliases).
+                if !aliases.contains(alias.lowerBound), isEncrypted(scalar.value) || anchorEncrypted(alias) {
                     aliases.insert(alias.lowerBound)
                     patches.append(Patch(range: alias, text: carrier(scalar.value, origin: origin, forceQuoted: true)))
                 }
@@ -156,7 +194,7 @@ struct YAMLPatcher {
                 switch entry {
                 case .pair(_, let value):
                     if let alias = aliasRange(value) {
-                        if !aliases.contains(alias.lowerBound), containsEncrypted(value) {
+                        if !aliases.contains(alias.lowerBound), containsEncrypted(value) || anchorEncrypted(alias) {
                             aliases.insert(alias.lowerBound)
                             patches.append(Patch(range: alias, text: flow(value)))
                         }
@@ -169,7 +207,7 @@ struct YAMLPatcher {
         case .sequence(let items):
             for item in items {
                 if let alias = aliasRange(item), !isScalar(item) {
-                    if !aliases.contains(alias.lowerBound), containsEncrypted(item) {
+                    if !aliases.contains(alias.lowerBound), containsEncrypted(item) || anchorEncrypted(alias) {
                         aliases.insert(alias.lowerBound)
                         patches.append(Patch(range: alias, text: flow(item)))
                     }

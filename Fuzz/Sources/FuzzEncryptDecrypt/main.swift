@@ -1,0 +1,41 @@
+import FuzzSupport
+import KSecret
+
+private let engine = SecretsEngine(environment: FuzzSupport.environment)
+private let formats: [FileFormat] = [.yaml, .json, .dotenv, .ini, .binary]
+
+/// encrypt -> decrypt on arbitrary plaintext with the fixed key (the first byte picks the format):
+/// a binary file decrypts to exactly its bytes; a structured file that encrypts decrypts to the
+/// same tree its store parsed, and prints the same bytes as the store's own emit of that tree.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let input = FuzzSupport.bytes(data, size)
+    guard let first = input.first else { return 0 }
+    let format = formats[Int(first) % formats.count]
+    let plain = Array(input.dropFirst())
+    let keys = KeyPlan(groups: [KeyGroupRule(age: [FuzzSupport.recipient])])
+    guard let encrypted = try? engine.encrypt(plain, options: EncryptOptions(path: "fuzz", inputFormat: format, outputFormat: format, keys: keys)) else {
+        if format == .binary { FuzzSupport.fail("a binary file failed to encrypt") }
+        return 0
+    }
+    let opened: OpenedFile
+    do { opened = try engine.open(encrypted, path: "fuzz", format: format) } catch {
+        FuzzSupport.fail("\(format) file ksecret encrypted does not decrypt: \(error)")
+    }
+    let decrypted: [UInt8]
+    do { decrypted = try opened.plaintext(format: format) } catch { FuzzSupport.fail("\(format) decrypted file does not print: \(error)") }
+    if format == .binary {
+        guard decrypted == plain else { FuzzSupport.fail("binary encrypt -> decrypt changed the bytes") }
+        return 0
+    }
+    guard let parsed = try? format.store.parse(plain, path: "fuzz") else { FuzzSupport.fail("encrypted a file its store cannot parse") }
+    guard FuzzSupport.same(FuzzSupport.stripped(parsed.document), FuzzSupport.stripped(opened.document)) else {
+        FuzzSupport.fail("\(format) encrypt -> decrypt changed the tree")
+    }
+    return 0
+}
+
+@_cdecl("FuzzEncryptDecrypt_main")
+public func entry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    FuzzSupport.runDriver(argc, argv, fuzz)
+}
