@@ -6,7 +6,7 @@
 #   make test           deps + peers, builds the tests once, runs them with .tools/bin first on PATH
 #   make demo           encrypt and decrypt keys-example/demo-secrets.yaml with the debug build
 #   make bench          ksecret against sops on big and small files (release build)
-#   make install        .build/release/ksecret into $(PREFIX)/bin
+#   make install        .build/release/ksecret and ksecret-net into $(PREFIX)/bin
 #   make clean          removes .build/ (make distclean also removes .tools/)
 #
 # CI runs `.ci/run`, which is `make test` on a clean clone.
@@ -23,10 +23,13 @@ PEERS ?=
 # The project's shared/ folder (fixtures, vectors, spec) sits beside the clone in CI and in worktrees.
 KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 
-# Debian packages: C libraries (via pkg-config) for the build; age, gnupg, strace for the tests;
-# hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
-DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config \
-	age gnupg strace hyperfine time unzip git
+# Debian packages: C libraries (via pkg-config) for the build, libcurl and libxml2 too (the release
+# build links Foundation statically, and ksecret-net's FoundationNetworking and FoundationXML then
+# need them on the link line); age, gnupg, strace, postgresql (a throwaway server per test, never
+# the system cluster), curl and python3 (the chart's DDNS scripts and the Namecheap stand-in) for
+# the tests; hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
+DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config libcurl4-openssl-dev libxml2-dev \
+	age gnupg strace hyperfine time unzip git postgresql curl python3
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -55,7 +58,8 @@ build: deps
 	$(SWIFT) build -c debug
 
 # Release builds link the Swift runtime and Foundation statically: a third of the start-up time of a
-# small decrypt (run at every helm render) is the dynamic loader resolving them.
+# small decrypt (run at every helm render) is the dynamic loader resolving them. Builds both
+# executables: ksecret, and ksecret-net (db, ddns), the only one linking libpq and libcurl.
 build-release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
@@ -72,6 +76,7 @@ bench: deps peers build-release
 install: build-release
 	install -d "$(DESTDIR)$(PREFIX)/bin"
 	install -m 0755 .build/release/ksecret "$(DESTDIR)$(PREFIX)/bin/ksecret"
+	install -m 0755 .build/release/ksecret-net "$(DESTDIR)$(PREFIX)/bin/ksecret-net"
 
 clean:
 	rm -rf .build bench-out
