@@ -6,7 +6,7 @@
 #   make test           deps + peers, builds the tests once, runs them with .tools/bin first on PATH
 #   make demo           encrypt and decrypt keys-example/demo-secrets.yaml with the debug build
 #   make bench          ksecret against sops on big and small files (release build)
-#   make install        .build/release/ksecret and ksecret-net into $(PREFIX)/bin
+#   make install        .build/release/ksecret and ksecret-net (its network helper) into $(PREFIX)/bin
 #   make clean          removes .build/ (make distclean also removes .tools/)
 #
 # CI runs `.ci/run`, which is `make test` on a clean clone.
@@ -27,9 +27,10 @@ KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 # build links Foundation statically, and ksecret-net's FoundationNetworking and FoundationXML then
 # need them on the link line); age, gnupg, strace, postgresql (a throwaway server per test, never
 # the system cluster), curl and python3 (the chart's DDNS scripts and the Namecheap stand-in) for
-# the tests; hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
+# the tests; ssh-keygen (openssh-client) for the ssh recipient tests; hyperfine and time for
+# `make bench`; unzip for unpacking the peers' wheels.
 DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config libcurl4-openssl-dev libxml2-dev \
-	age gnupg strace hyperfine time unzip git postgresql curl python3
+	age gnupg openssh-client strace hyperfine time unzip git postgresql curl python3
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

@@ -47,11 +47,17 @@ let package = Package(
             "KSecretCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // The network half of the tool (`ksecret db ...`, `ksecret ddns ...` run it).
+        // Talking to servers (Vault/OpenBao transit over HTTP). FoundationNetworking brings libcurl and
+        // thirty shared libraries, so it lives in the separate `ksecret-net` binary that ksecret runs
+        // when a file needs it, never in `ksecret` itself.
+        .target(name: "KSecretVault"),
+        // The network half of the tool: `ksecret db ...` and `ksecret ddns ...` exec it, and ksecret
+        // runs it for Vault transit keys.
         .executableTarget(name: "ksecret-net", dependencies: [
             "KSecret",
             "KSecretCLI",
             "KSecretFlows",
+            "KSecretVault",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

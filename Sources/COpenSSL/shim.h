@@ -12,6 +12,8 @@
 #include <openssl/hmac.h>
 #include <openssl/bn.h>
 #include <openssl/rsa.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
 
 /// EVP_CTRL_GCM_SET_IVLEN etc. are macros wrapping EVP_CIPHER_CTX_ctrl with an int/void* pair;
 /// this keeps the pointer casts out of Swift.
@@ -49,4 +51,16 @@ static inline int ksecret_rsa_oaep_setup(EVP_PKEY_CTX *ctx, const unsigned char 
     }
     return 1;
 }
+/// The RSA parameter names (OSSL_PKEY_PARAM_RSA_*) are string macros, returned from C as above.
+static inline const char *ksecret_pkey_param_rsa_n(void) { return OSSL_PKEY_PARAM_RSA_N; }
+static inline const char *ksecret_pkey_param_rsa_e(void) { return OSSL_PKEY_PARAM_RSA_E; }
+static inline const char *ksecret_pkey_param_rsa_d(void) { return OSSL_PKEY_PARAM_RSA_D; }
+static inline const char *ksecret_pkey_param_rsa_p(void) { return OSSL_PKEY_PARAM_RSA_FACTOR1; }
+static inline const char *ksecret_pkey_param_rsa_q(void) { return OSSL_PKEY_PARAM_RSA_FACTOR2; }
+static inline const char *ksecret_pkey_param_rsa_dp(void) { return OSSL_PKEY_PARAM_RSA_EXPONENT1; }
+static inline const char *ksecret_pkey_param_rsa_dq(void) { return OSSL_PKEY_PARAM_RSA_EXPONENT2; }
+static inline const char *ksecret_pkey_param_rsa_qinv(void) { return OSSL_PKEY_PARAM_RSA_COEFFICIENT1; }
+/// EVP_PKEY_KEYPAIR and EVP_PKEY_PUBLIC_KEY are compound macros Swift does not import.
+static inline int ksecret_pkey_selection_keypair(void) { return EVP_PKEY_KEYPAIR; }
+static inline int ksecret_pkey_selection_public(void) { return EVP_PKEY_PUBLIC_KEY; }
 #endif

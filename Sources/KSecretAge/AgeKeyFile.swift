@@ -3,8 +3,9 @@
 ///
 /// Policy: one entry per line; `#` comments and empty lines are skipped; LF or CRLF; a missing
 /// final newline is fine; leading or trailing whitespace, a UTF-8 BOM, lowercase secret keys and
-/// uppercase recipients are refused; at most 16 MiB. Key forms that age knows but KSecretAge does
-/// not support yet (ssh, post-quantum, tagged, plugins) throw `AgeError.unsupportedKey`, or are
+/// uppercase recipients are refused; at most 16 MiB. An identity file that is a PEM private key is an
+/// ssh identity. Key forms that age knows but KSecretAge does not support yet (post-quantum,
+/// tagged, plugins) throw `AgeError.unsupportedKey`, or are
 /// collected in `skipped` when the caller asks to skip them. Messages name the line, never its
 /// content.
 public enum AgeKeyFile {
@@ -34,8 +35,8 @@ public enum AgeKeyFile {
         if data.starts(with: Array("-----BEGIN AGE ENCRYPTED FILE-----".utf8)) || data.starts(with: AgeHeader.versionLine) {
             throw AgeError.unsupportedKey("passphrase-protected identity files are not supported yet")
         }
-        if data.starts(with: Array("-----BEGIN".utf8)) {
-            throw AgeError.unsupportedKey("ssh private keys are not supported yet")
+        if SSHPrivateKey.looksLikePEM(data) {
+            return Identities(identities: [try SSHPrivateKey.parseIdentity(data)], skipped: [])
         }
         var result = Identities(identities: [], skipped: [])
         for (number, line) in try lines(data, what: "identity file") {
@@ -88,7 +89,7 @@ public enum AgeKeyFile {
         throw AgeError.invalidKey("unknown identity type")
     }
 
-    /// Parses one recipient string: `age1…`. Other known forms are `unsupportedKey`.
+    /// Parses one recipient string: `age1…`, or an ssh-ed25519/ssh-rsa authorized_keys line. Other known forms are `unsupportedKey`.
     public static func parseRecipient(_ text: String) throws -> any AgeRecipient {
         if text.hasPrefix("AGE-") { throw AgeError.invalidKey("identity found where a recipient was expected") }
         if text.hasPrefix("age1pq1") { throw AgeError.unsupportedKey("post-quantum recipients are not supported yet") }
@@ -100,10 +101,8 @@ public enum AgeKeyFile {
             if text.dropFirst(4).contains("1") { throw AgeError.unsupportedKey("plugin recipients are not supported yet") }
             return try X25519Recipient(text)
         }
-        if text.hasPrefix("ssh-ed25519 ") || text.hasPrefix("ssh-rsa ") {
-            let kind = String(text.prefix { $0 != " " })
-            throw AgeError.unsupportedKey("\(kind) recipients are not supported yet")
-        }
+        if text.hasPrefix("ssh-ed25519 ") { return try SSHEd25519Recipient(text) }
+        if text.hasPrefix("ssh-rsa ") { return try SSHRSARecipient(text) }
         if text.hasPrefix("ssh-") || text.hasPrefix("ecdsa-") || text.hasPrefix("sk-") {
             throw AgeError.unsupportedKey("this ssh key type is not supported by age")
         }

@@ -2,18 +2,21 @@ import ArgumentParser
 import Foundation
 import KSecret
 import KSecretCLI
+import KSecretVault
 
-/// The network half of ksecret: `ksecret db ...` and `ksecret ddns ...` run this executable (found
-/// beside ksecret), so libpq and libcurl load only for these commands and not at every decrypt.
-/// It names itself `ksecret` so that usage and help read as one tool.
+/// `ksecret-net`: the parts of ksecret that talk to servers, kept out of the `ksecret` binary so
+/// its start-up stays free of libpq and an HTTP stack (libcurl and thirty libraries), which every
+/// helm render would pay. `ksecret db ...` and `ksecret ddns ...` exec it with their arguments, and
+/// ksecret runs `transit` for files with Vault keys; users normally do not run it themselves. It
+/// names itself `ksecret` so that the usage and help of `ksecret db|ddns` read as one tool.
 @main
 struct KSecretNet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ksecret",
-        abstract: "Credential flows of ksecret: PostgreSQL connections and Namecheap dynamic DNS from an encrypted file.",
+        abstract: "ksecret's network helper: PostgreSQL and Namecheap dynamic DNS flows, Vault/OpenBao transit; run by ksecret.",
         discussion: "Run through `ksecret db ...` and `ksecret ddns ...`.",
         version: KSecretNetVersion.current,
-        subcommands: [DB.self, DDNS.self])
+        subcommands: [DB.self, DDNS.self, Transit.self])
 }
 
 enum KSecretNetVersion {

@@ -21,7 +21,7 @@ struct DDNS: ParsableCommand {
 }
 
 enum NetExecutable {
-    static let name = "ksecret-net"
+    static let name = NetHelper.name
     static let commands: Set<String> = ["db", "ddns"]
 
     /// Whether `arguments` (without the program name) are for ksecret-net: `db ...`, `ddns ...`,
@@ -31,23 +31,9 @@ enum NetExecutable {
         return commands.contains(first) || (first == "help" && arguments.count > 1 && commands.contains(arguments[1]))
     }
 
-    /// ksecret-net beside the running executable (`/proc/self/exe`, else argv[0]), else on PATH.
-    static func locate() -> String? {
-        var candidates: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append((exe as NSString).deletingLastPathComponent + "/" + name)
-        }
-        let argv0 = CommandLine.arguments.first ?? ""
-        if argv0.contains("/") { candidates.append((argv0 as NSString).deletingLastPathComponent + "/" + name) }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            candidates.append("\(dir)/\(name)")
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     static func exec(_ arguments: [String]) -> Never {
-        guard let path = locate() else {
-            _ = Diagnostics.report(KSecretError(.generic, "\(name) not found beside \(CommandLine.arguments.first ?? "ksecret") or on PATH",
+        guard let path = NetHelper.path(environment: KSecretEnvironment()) else {
+            _ = Diagnostics.report(KSecretError(.generic, "\(name) not found beside ksecret or on PATH",
                                                 hints: ["`ksecret \(arguments.first ?? "db")` runs the \(name) executable; install it beside ksecret (make install does)"]))
             exit(1)
         }

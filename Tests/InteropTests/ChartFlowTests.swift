@@ -126,7 +126,8 @@ struct ChartFlowTests {
         #expect(up.status == 0 && up.text.contains("answers at 127.0.0.1"), "\(up.text)\(up.stderr)")
         #expect(try w.ksecret(["ddns", "wait", "--url", "http://\(host)/", "--timeout", "10"]).status == 0)
 
-        let closed = "127.0.0.1:\(try PostgresCluster.freeLoopbackPort())"
+        let closedPort = try ClosedPort()
+        let closed = "127.0.0.1:\(closedPort.port)"
         let down = try sh(script, env: ["FQDN": closed, "IP": "127.0.0.1", "TIMEOUT": "2", "INTERVAL": "1"])
         #expect(down.status == 1 && down.stderr.contains("did not answer"), "\(down.text)\(down.stderr)")
         #expect(try w.ksecret(["ddns", "wait", "--url", "http://\(closed)/", "--timeout", "2", "--interval", "1"]).status == 43)

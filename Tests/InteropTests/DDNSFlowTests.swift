@@ -84,8 +84,8 @@ struct DDNSFlowTests {
     func unreachable() throws {
         let (w, file) = try setUp()
         defer { w.remove() }
-        let port = try PostgresCluster.freeLoopbackPort()
-        let r = try w.ksecret(["ddns", "update", file, "--ip", "203.0.113.7", "--endpoint", "http://127.0.0.1:\(port)", "--tries", "2", "--retry-delay", "0.05"])
+        let closed = try ClosedPort()
+        let r = try w.ksecret(["ddns", "update", file, "--ip", "203.0.113.7", "--endpoint", "http://127.0.0.1:\(closed.port)", "--tries", "2", "--retry-delay", "0.05"])
         #expect(r.status == 41, "\(r.stderr)")
         #expect(r.stderr.contains("connection refused") && r.stderr.contains("attempt 2 of 2"), "\(r.stderr)")
         #expect(!leaks(r))
@@ -132,7 +132,8 @@ struct DDNSFlowTests {
         defer { refusing.stop() }
         let failing = try NamecheapStandIn(password: Self.password, mode: "fail5xx:100", in: w.dir)
         defer { failing.stop() }
-        for endpoint in [refusing.endpoint, failing.endpoint, "http://127.0.0.1:1"] {
+        let closed = try ClosedPort()
+        for endpoint in [refusing.endpoint, failing.endpoint, "http://127.0.0.1:\(closed.port)"] {
             let f = try w.ksecret(["ddns", "update", file, "--ip", "203.0.113.7", "--endpoint", endpoint, "--tries", "2", "--retry-delay", "0.01"],
                                   environment: ["KSECRET_VERBOSE": "1"])
             #expect(f.status != 0)
@@ -160,9 +161,9 @@ struct DDNSFlowTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.text.contains("answered HTTP 404 after 1 attempt(s)"))
 
-        let port = try PostgresCluster.freeLoopbackPort()
+        let closed = try ClosedPort()
         let start = Date()
-        let down = try w.ksecret(["ddns", "wait", "--url", "http://127.0.0.1:\(port)/", "--timeout", "1.5", "--interval", "0.3"])
+        let down = try w.ksecret(["ddns", "wait", "--url", "http://127.0.0.1:\(closed.port)/", "--timeout", "1.5", "--interval", "0.3"])
         let elapsed = Date().timeIntervalSince(start)
         #expect(down.status == 43, "\(down.stderr)")
         #expect(down.stderr.contains("did not answer within 1.5s"))

@@ -112,3 +112,28 @@ struct PausePoints {
         _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("\(name).continue").path, contents: Data())
     }
 }
+
+/// A loopback port where nothing listens, held for the test's duration: bound but never
+/// listening, so connections to it are refused and no other test's server can take it meanwhile.
+final class ClosedPort {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        if !bound { close(fd) }
+        try #require(bound)
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+}

@@ -47,7 +47,7 @@ enum Peers {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // Never the user's keys: every run gets only what the test gives it.
-        for key in ["SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "SOPS_AGE_RECIPIENTS", "SOPS_PGP_FP", "SOPS_CONFIG"] { env[key] = nil }
+        for key in ["SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SOPS_AGE_RECIPIENTS", "SOPS_PGP_FP", "SOPS_CONFIG"] { env[key] = nil }
         env["SOPS_DISABLE_VERSION_CHECK"] = "1"
         env["XDG_CONFIG_HOME"] = "/nonexistent-ksecret-test"
         for (k, v) in environment { env[k] = v }

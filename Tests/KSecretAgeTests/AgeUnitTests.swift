@@ -274,12 +274,16 @@ struct AgeKeyFileTests {
         let parsed = try AgeKeyFile.parseIdentities(Array(text.utf8), skippingUnsupported: true)
         #expect(parsed.identities.count == 1)
         #expect(parsed.skipped.map(\.line) == [1, 2])
-        #expect(throws: AgeError.unsupportedKey("ssh private keys are not supported yet")) {
+        // A PEM file is read as an ssh key: a truncated one is malformed, an ecdsa one unsupported.
+        #expect(throws: AgeError.invalidKey("malformed ssh private key: bad PEM armor")) {
             try AgeKeyFile.parseIdentities(Array("-----BEGIN OPENSSH PRIVATE KEY-----\n".utf8))
+        }
+        #expect(throws: AgeError.self) {
+            try AgeKeyFile.parseIdentities(Array("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n".utf8))
         }
     }
 
-    @Test("recipients: age1 keys parse; secret keys are an error; ssh, pq and plugins are unsupported")
+    @Test("recipients: age1 and ssh keys parse; secret keys are an error; pq and plugins are unsupported")
     func recipients() throws {
         let recipient = "age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef"
         let pq = Bech32.encode(hrp: "age1pq", data: SecureBytes.random(1216))!
@@ -288,10 +292,10 @@ struct AgeKeyFileTests {
         let text = "# team\n\(recipient)\n\(pq)\n\(plugin)\n\(ssh)\n"
         #expect(throws: AgeError.self) { try AgeKeyFile.parseRecipients(Array(text.utf8)) }
         let parsed = try AgeKeyFile.parseRecipients(Array(text.utf8), skippingUnsupported: true)
-        #expect(parsed.recipients.count == 1)
+        #expect(parsed.recipients.count == 2)
+        #expect(parsed.recipients.last is SSHEd25519Recipient)
         #expect(parsed.skipped.map(\.kind) == ["post-quantum recipients are not supported yet",
-                                                "plugin recipients are not supported yet",
-                                                "ssh-ed25519 recipients are not supported yet"])
+                                                "plugin recipients are not supported yet"])
         #expect(throws: AgeError.self) { try AgeKeyFile.parseRecipients(Array("\(recipient)\n\(Self.identity)\n".utf8)) }
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import KSecretAge
 
-/// age identities from every place sops looks (Format.md §8), loaded once and on first use:
-/// `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, and the default key file
+/// age identities from every place sops looks (Format.md §8), loaded once and on first use: ssh
+/// keys (`SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`), `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, and the default key file
 /// `$XDG_CONFIG_HOME/sops/age/keys.txt` (else `~/.config/sops/age/keys.txt`).
 public final class AgeKeyring {
     private let environment: KSecretEnvironment
@@ -17,7 +17,7 @@ public final class AgeKeyring {
     static func wrap(_ secret: [UInt8], to recipient: String) throws -> String {
         let parsed: any AgeRecipient
         do { parsed = try AgeKeyFile.parseRecipient(recipient) } catch {
-            throw KSecretError(.generic, "invalid age recipient \(recipient)", hints: ["an X25519 recipient starts with age1"], cause: error)
+            throw KSecretError(.generic, "invalid age recipient \(recipient)", hints: ["an X25519 recipient starts with age1; ssh-ed25519 and ssh-rsa public keys (authorized_keys lines) also work"], cause: error)
         }
         do {
             let armored = try Age.encrypt(secret, to: [parsed], armor: true)
@@ -35,6 +35,9 @@ public final class AgeKeyring {
             return try Age.decrypt(Array(enc.utf8), identities: identities)
         } catch let error as AgeError {
             if case .noMatch = error { return nil }
+            if case .unsupportedKey(let what) = error {
+                throw KSecretError(.couldNotRetrieveKey, what, hints: ["decrypt the key first (ssh-keygen -p -N '' -f COPY on a private copy) or use an age key"])
+            }
             throw KSecretError(.couldNotRetrieveKey, "the age-encrypted data key is damaged", cause: error)
         }
     }
@@ -47,6 +50,7 @@ public final class AgeKeyring {
     private func identities() throws -> [any AgeIdentity] {
         if let loaded { return loaded }
         var result: [any AgeIdentity] = []
+        result += try sshIdentities()
         if let text = environment["SOPS_AGE_KEY"] {
             searched.append("SOPS_AGE_KEY")
             result += try parse(text, source: "SOPS_AGE_KEY")
@@ -67,6 +71,27 @@ public final class AgeKeyring {
         }
         loaded = result
         return result
+    }
+
+    /// The ssh identities, as sops 3.11 loads them: `SOPS_AGE_SSH_PRIVATE_KEY_FILE` when set, and
+    /// also `~/.ssh/id_ed25519` and `~/.ssh/id_rsa` when they exist.
+    private func sshIdentities() throws -> [any AgeIdentity] {
+        var paths: [String] = []
+        if let path = environment["SOPS_AGE_SSH_PRIVATE_KEY_FILE"] { paths.append(path) }
+        for name in ["id_ed25519", "id_rsa"] {
+            let path = environment.homeDirectory + "/.ssh/" + name
+            if FileManager.default.fileExists(atPath: path) { paths.append(path) }
+        }
+        return try paths.map { path in
+            searched.append(path)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw KSecretError(.couldNotRetrieveKey, "cannot read the ssh private key \(path)", location: SourceLocation(file: path))
+            }
+            do { return try SSHPrivateKey.parseIdentity(Array(data)) } catch {
+                throw KSecretError(.couldNotRetrieveKey, "cannot use the ssh private key \(path) as an age identity",
+                                   hints: ["ksecret reads OpenSSH ed25519 and RSA keys and PEM RSA keys"], cause: error)
+            }
+        }
     }
 
     private func readKeyFile(_ path: String) throws -> String {

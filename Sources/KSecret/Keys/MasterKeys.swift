@@ -28,11 +28,9 @@ enum MasterKeys {
                 throw KSecretError(.noEncryptionKeyFound, "PGP keys are not supported yet (\(group.pgp.joined(separator: ", ")))",
                                    hints: ["use age recipients for now"])
             }
-            if !group.hcVault.isEmpty {
-                throw KSecretError(.noEncryptionKeyFound, "Vault transit keys are not supported yet (\(group.hcVault.joined(separator: ", ")))",
-                                   hints: ["use age recipients for now"])
+            for uri in group.hcVault {
+                result.hcVault.append(try VaultTransitKeys.wrap(secret, uri: uri, createdAt: createdAt, environment: environment))
             }
-            _ = createdAt
             return result
         }
     }
@@ -41,6 +39,7 @@ enum MasterKeys {
         let keyring = AgeKeyring(environment: environment)
         var shares: [[UInt8]] = []
         var report: [String] = []
+        var serviceHints: [String] = []
         for (index, group) in metadata.keyGroups.enumerated() {
             var opened: [UInt8]?
             var tried: [String] = []
@@ -49,14 +48,21 @@ enum MasterKeys {
                 if let secret = try keyring.unwrap(entry.enc) { opened = secret; break }
             }
             if !group.pgp.isEmpty { tried.append(contentsOf: group.pgp.map { "pgp:" + $0.fp }) }
-            if !group.hcVault.isEmpty { tried.append(contentsOf: group.hcVault.map { "vault:" + $0.keyName }) }
+            for entry in group.hcVault where opened == nil {
+                let name = "\(entry.vaultAddress)/v1/\(entry.enginePath)/keys/\(entry.keyName)"
+                do { opened = try VaultTransitKeys.unwrap(entry, environment: environment) } catch let error as KSecretError {
+                    tried.append("\(name) (\(error.message))")
+                    serviceHints += error.hints.filter { !serviceHints.contains($0) }
+                }
+            }
             if let opened {
                 shares.append(opened)
                 if metadata.keyGroups.count == 1 { return SecretBytes(opened) }
             } else {
-                report.append("group \(index + 1): no identity for \(tried.joined(separator: ", "))")
+                report.append("group \(index + 1): could not open it with \(tried.joined(separator: ", "))")
             }
         }
+        let ageHint = metadata.keyGroups.contains { !$0.age.isEmpty } ? keyring.searchedHint() : []
         if metadata.keyGroups.count > 1 {
             let threshold = metadata.shamirThreshold > 0 ? metadata.shamirThreshold : metadata.keyGroups.count
             if shares.count >= threshold {
@@ -64,9 +70,9 @@ enum MasterKeys {
             }
             throw KSecretError(.couldNotRetrieveKey,
                                "cannot decrypt the data key of \(path): \(shares.count) of \(metadata.keyGroups.count) key groups opened, \(threshold) needed",
-                               hints: report + keyring.searchedHint())
+                               hints: report + serviceHints + ageHint)
         }
-        throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): none of its keys matches an identity at hand",
-                           hints: report + keyring.searchedHint())
+        throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): none of its keys could be used",
+                           hints: report + serviceHints + ageHint)
     }
 }
