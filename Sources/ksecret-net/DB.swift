@@ -9,7 +9,7 @@ struct DB: ParsableCommand {
         commandName: "db",
         abstract: "Use and rotate the PostgreSQL credentials kept in an encrypted file.",
         discussion: """
-        The file holds, under --key-path (default ["db"]): host, port, name, user, password,
+        The file holds, under --key-path (default ["db"]): host, port, name, user, password, \
         sslmode (default require) and options.
         """,
         subcommands: [DBURL.self, DBCheck.self, DBRotate.self])

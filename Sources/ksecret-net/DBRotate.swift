@@ -9,10 +9,10 @@ struct DBRotate: ParsableCommand {
         commandName: "rotate",
         abstract: "Give the database role a new random password, on the server and in the file.",
         discussion: """
-        Draws a 40-character URL-safe password, sets it with ALTER ROLE (hashed here with
-        scram-sha-256, so no plaintext reaches the server's logs), checks a fresh login with it, then
-        rewrites only that value in the file, atomically. If a step fails, the old password is put
-        back on the server and the file is left as it was. While the server may hold the new
+        Draws a 40-character URL-safe password, sets it with ALTER ROLE (hashed here with \
+        scram-sha-256, so no plaintext reaches the server's logs), checks a fresh login with it, then \
+        rewrites only that value in the file, atomically. If a step fails, the old password is put \
+        back on the server and the file is left as it was. While the server may hold the new \
         password, it is also kept in NAME.pending.EXT beside the file (encrypted like it).
         Example:
           ksecret db rotate secrets.yaml

@@ -9,7 +9,7 @@ struct DBURL: ParsableCommand {
         commandName: "url",
         abstract: "Print the postgres:// URL of the file's database credentials.",
         discussion: """
-        User and password are percent-encoded (everything but A-Za-z0-9-._~), so any password survives.
+        User and password are percent-encoded (everything but A-Za-z0-9-._~), so any password survives. \
         The URL holds the password: send it to a program, not to a log.
         Example:
           psql "$(ksecret db url secrets.yaml)"

@@ -9,7 +9,7 @@ struct DDNSUpdate: ParsableCommand {
         commandName: "update",
         abstract: "Set a Namecheap dynamic DNS record to an IP address.",
         discussion: """
-        Network errors and 5xx answers are retried (4 tries by default, waiting 0.5 s, 1 s, 2 s); a refused
+        Network errors and 5xx answers are retried (4 tries by default, waiting 0.5 s, 1 s, 2 s); a refused \
         password is not. Exits 0 only when Namecheap reports no error. The password is never shown.
         Example:
           ksecret ddns update secrets.yaml --ip 203.0.113.7
