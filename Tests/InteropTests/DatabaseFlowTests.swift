@@ -152,13 +152,9 @@ struct DatabaseFlowTests {
 
     @Test("db rotate --dry-run connects and says what it would do; file and server unchanged")
     func dryRun() throws {
-        let pg = try PostgresCluster.start()
-        defer { pg.stop() }
-        let w = try FlowsWorkspace.make()
-        defer { w.remove() }
-        let old = "dry-\(UUID().uuidString)"
-        try pg.createRole("app", password: old, database: "app")
-        let file = try w.encrypted("s.yaml", yaml: "db:\n" + FlowsWorkspace.dbYAML(port: pg.port, name: "app", user: "app", password: old))
+        let db = try AppDatabase(passwordPrefix: "dry")
+        defer { db.close() }
+        let (pg, w, old, file) = (db.pg, db.w, db.password, db.file)
         let before = try readFile(file)
         let r = try w.ksecret(["db", "rotate", "--dry-run", file])
         #expect(r.status == 0, "\(r.stderr)")
@@ -169,14 +165,10 @@ struct DatabaseFlowTests {
 
     @Test("db rotate --admin-url-env: a role without the privilege is refused (exit 34, nothing changed); a superuser does it")
     func adminConnection() throws {
-        let pg = try PostgresCluster.start()
-        defer { pg.stop() }
-        let w = try FlowsWorkspace.make()
-        defer { w.remove() }
-        let old = "app-\(UUID().uuidString)"
-        try pg.createRole("app", password: old, database: "app")
+        let db = try AppDatabase(passwordPrefix: "app")
+        defer { db.close() }
+        let (pg, w, old, file) = (db.pg, db.w, db.password, db.file)
         try pg.createRole("helper", password: "helper-pw")
-        let file = try w.encrypted("s.yaml", yaml: "db:\n" + FlowsWorkspace.dbYAML(port: pg.port, name: "app", user: "app", password: old))
         let before = try readFile(file)
 
         let weak = try w.ksecret(["db", "rotate", "--admin-url-env", "ADMIN_URL", file],
@@ -200,25 +192,28 @@ struct DatabaseFlowTests {
         #expect(try !pg.canLogIn(user: "app", password: old, database: "app"))
     }
 
-    @Test("db rotate, server stopped after ALTER ROLE and back before the restore: old password restored (exit 35), file unchanged")
-    func serverRestartsMidRotation() throws {
-        let pg = try PostgresCluster.start()
-        defer { pg.stop() }
-        let w = try FlowsWorkspace.make()
-        defer { w.remove() }
-        let old = "mid-\(UUID().uuidString)"
-        try pg.createRole("app", password: old, database: "app")
-        let file = try w.encrypted("s.yaml", yaml: "db:\n" + FlowsWorkspace.dbYAML(port: pg.port, name: "app", user: "app", password: old))
-        let before = try readFile(file)
-        let pause = try PausePoints(in: w)
-        let run = try BackgroundRun(w, ["db", "rotate", file], environment: pause.environment)
+    /// `db rotate` paused after its ALTER ROLE while the server stops, then (when asked) paused
+    /// again before the restore while the server starts again.
+    func rotateStoppingServerAfterAlter(_ db: AppDatabase, restartBeforeRestore: Bool) throws -> Peers.Result {
+        let pause = try PausePoints(in: db.w)
+        let run = try BackgroundRun(db.w, ["db", "rotate", "--restore-window", restartBeforeRestore ? "30" : "1", db.file],
+                                    environment: pause.environment)
         try #require(pause.waitFor("altered", run: run), "\(run.finish().stderr)")
-        pg.stop()
+        db.pg.stop()
         pause.resume("altered")
         try #require(pause.waitFor("restoring", run: run), "\(run.finish().stderr)")
-        try pg.restart()
+        if restartBeforeRestore { try db.pg.restart() }
         pause.resume("restoring")
-        let r = run.finish()
+        return run.finish()
+    }
+
+    @Test("db rotate, server stopped after ALTER ROLE and back before the restore: old password restored (exit 35), file unchanged")
+    func serverRestartsMidRotation() throws {
+        let db = try AppDatabase(passwordPrefix: "mid")
+        defer { db.close() }
+        let (pg, w, old, file) = (db.pg, db.w, db.password, db.file)
+        let before = try readFile(file)
+        let r = try rotateStoppingServerAfterAlter(db, restartBeforeRestore: true)
         #expect(r.status == 35, "\(r.stderr)")
         #expect(r.stderr.contains("rotation failed: a fresh login with the new password failed (host unreachable)"))
         #expect(r.stderr.contains("the old password was restored on the server and \(file) was not changed"))
@@ -230,22 +225,11 @@ struct DatabaseFlowTests {
 
     @Test("db rotate, server stopped after ALTER ROLE for good: exit 36, file unchanged, NAME.pending.yaml holds the password the server has")
     func serverStaysDown() throws {
-        let pg = try PostgresCluster.start()
-        defer { pg.stop() }
-        let w = try FlowsWorkspace.make()
-        defer { w.remove() }
-        let old = "down-\(UUID().uuidString)"
-        try pg.createRole("app", password: old, database: "app")
-        let file = try w.encrypted("s.yaml", yaml: "db:\n" + FlowsWorkspace.dbYAML(port: pg.port, name: "app", user: "app", password: old))
+        let db = try AppDatabase(passwordPrefix: "down")
+        defer { db.close() }
+        let (pg, w, old, file) = (db.pg, db.w, db.password, db.file)
         let before = try readFile(file)
-        let pause = try PausePoints(in: w)
-        let run = try BackgroundRun(w, ["db", "rotate", "--restore-window", "1", file], environment: pause.environment)
-        try #require(pause.waitFor("altered", run: run), "\(run.finish().stderr)")
-        pg.stop()
-        pause.resume("altered")
-        try #require(pause.waitFor("restoring", run: run), "\(run.finish().stderr)")
-        pause.resume("restoring")
-        let r = run.finish()
+        let r = try rotateStoppingServerAfterAlter(db, restartBeforeRestore: false)
         #expect(r.status == 36, "\(r.stderr)")
         let pending = w.path("s.pending.yaml")
         #expect(r.stderr.contains(pending))
@@ -260,4 +244,30 @@ struct DatabaseFlowTests {
         #expect(try w.ksecret(["db", "check", file]).status == 31)
         #expect(!output(r).contains(old))
     }
+}
+
+/// A server with role `app` (owning database `app`) and an encrypted `s.yaml` holding its
+/// credentials under `db:`; `close()` (deferred by each test) stops the server and removes the files.
+final class AppDatabase {
+    let pg: PostgresCluster
+    let w: FlowsWorkspace
+    let password: String
+    let file: String
+
+    init(passwordPrefix: String) throws {
+        pg = try PostgresCluster.start()
+        w = try FlowsWorkspace.make()
+        password = "\(passwordPrefix)-\(UUID().uuidString)"
+        try pg.createRole("app", password: password, database: "app")
+        file = try w.encrypted("s.yaml", yaml: "db:\n" + FlowsWorkspace.dbYAML(port: pg.port, name: "app", user: "app", password: password))
+    }
+
+    func close() {
+        pg.stop()
+        w.remove()
+    }
+
+    var pendingFile: String { w.path("s.pending.yaml") }
+
+    func contents() throws -> String { try String(contentsOfFile: file, encoding: .utf8) }
 }
