@@ -7,6 +7,10 @@
 #   decrypt big     wall <= 0.10x, peak RSS <= 0.5x
 #   encrypt big     wall <= 0.10x
 #   decrypt small   wall <= 0.50x
+# Security reviews (ksecret alone; sops has no such commands): `audit` over 1,000 encrypted files in
+# a git repository, without --verify, target under 1 s; `rotate --all` over 200 of them, reported in
+# files per second (no target). The 1,000 files are encrypted by ksecret itself, each with its own
+# data key, and checked by the real sops after the rotations.
 # Wall time is the median of BENCH_RUNS runs (hyperfine when installed, else a Python loop); peak
 # RSS is the median of 3 runs of /usr/bin/time. A case whose ksecret command fails, or whose
 # output sops does not agree with, is reported as such. Pass/fail is printed, never the exit code:
@@ -190,4 +194,39 @@ if [[ -x "$HELM" ]]; then
     printf '\nhelm template, secrets:// vs plain values: %s vs %s = %sx (target <= 1.10x) %s\n' \
         "$(fmt_s "$enc_t")" "$(fmt_s "$plain_t")" "$r" "$verdict" | tee -a "$OUT/bench.txt"
 fi
+
+# Security reviews: audit over 1,000 encrypted files, rotate --all over 200.
+review="$work/review"
+mkdir -p "$review/audit" "$review/rotate"
+git -C "$review/audit" init -q
+git -C "$review/rotate" init -q
+printf 'creation_rules:\n  - path_regex: \\.yaml$\n    age: %s\n' "$recipient" >"$review/audit/.sops.yaml"
+cp "$review/audit/.sops.yaml" "$review/rotate/.sops.yaml"
+for i in $(seq 0 999); do
+    d="$review/audit/team$((i / 50))"
+    mkdir -p "$d"
+    printf 'db:\n    password: pw-%d\n    port: %d\napi_token: tok-%d\nnote_unencrypted: n%d\n' "$i" "$((5000 + i))" "$i" "$i" >"$d/s$i.yaml"
+done
+echo "bench: encrypting 1,000 files with ksecret for the audit and rotate --all cases" >&2
+(cd "$review/audit" && find . -name 's*.yaml' -print0 | xargs -0 -P "$(nproc)" -n 50 sh -c 'for f; do "$0" encrypt -i "$f" || exit 1; done' "$KSECRET")
+for i in $(seq 0 199); do
+    mkdir -p "$review/rotate/team$((i / 50))"
+    cp "$review/audit/team$((i / 50))/s$i.yaml" "$review/rotate/team$((i / 50))/s$i.yaml"
+done
+git -C "$review/audit" add -A
+git -C "$review/rotate" add -A
+audit_files="$("$KSECRET" audit --json --fail-on none "$review/audit" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["files"]))')"
+audit_t="$(wall_median "$KSECRET" audit --fail-on none "$review/audit")"
+verdict=PASS
+within "$audit_t" 1.0 || verdict=FAIL
+[[ "$audit_files" == 1000 ]] || verdict="FAIL (saw $audit_files encrypted files)"
+printf '\naudit, 1,000 encrypted files in a git repository, no --verify: %s (target < 1 s) %s\n' \
+    "$(fmt_s "$audit_t")" "$verdict" | tee -a "$OUT/bench.txt"
+mac_before="$(grep '^    mac:' "$review/rotate/team3/s199.yaml")"
+rotate_t="$(wall_median "$KSECRET" rotate --all --state "$review/rotate.journal" "$review/rotate")"
+check="sops decrypts the result"
+"$SOPS" decrypt "$review/rotate/team3/s199.yaml" 2>/dev/null | grep -qx '    password: pw-199' || check="FAIL: sops cannot decrypt the result"
+[[ "$(grep '^    mac:' "$review/rotate/team3/s199.yaml")" != "$mac_before" ]] || check="FAIL: the file was not rotated"
+printf 'rotate --all, 200 files, %s jobs: %s = %s files/s (%s)\n' "$(nproc)" "$(fmt_s "$rotate_t")" \
+    "$(python3 -c 'import sys; print(f"{200 / float(sys.argv[1]):.0f}")' "$rotate_t")" "$check" | tee -a "$OUT/bench.txt"
 exit 0

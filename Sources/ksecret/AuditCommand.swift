@@ -15,7 +15,7 @@ struct AuditCommand: ParsableCommand {
           ksecret audit --verify --fail-on medium
         """)
 
-    @Argument(help: "Directory to audit (default: the current one).") var path: String?
+    @Argument(help: "Directories to audit (default: the current one).") var paths: [String] = []
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Print the report as SARIF 2.1.0.") var sarif = false
     @Flag(help: "Decrypt each file whose key is at hand and check its MAC (no value is printed).") var verify = false
@@ -34,16 +34,25 @@ struct AuditCommand: ParsableCommand {
             }
             threshold = sev
             }
-            let root = URL(fileURLWithPath: path ?? FileManager.default.currentDirectoryPath).standardizedFileURL.path
-            var audit = Audit(root: root, environment: KSecretEnvironment())
-            audit.verify = verify
-            audit.maxAgeDays = maxAge
-            var allowed = allowKeys
-            if let repo = GitRepository.containing(root), let out = try? repo.run(["config", "--get-all", "ksecret.allowedKeyPath"]) {
-                allowed += String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+            var report: Audit.Report?
+            for path in paths.isEmpty ? [FileManager.default.currentDirectoryPath] : paths {
+                let root = URL(fileURLWithPath: path).standardizedFileURL.path
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+                    throw KSecretError(.noFileSpecified, "\(path) is not a directory", hints: ["audit takes directories: ksecret audit [DIR...]"])
+                }
+                var audit = Audit(root: root, environment: KSecretEnvironment())
+                audit.verify = verify
+                audit.maxAgeDays = maxAge
+                var allowed = allowKeys
+                if let repo = GitRepository.containing(root), let out = try? repo.run(["config", "--get-all", "ksecret.allowedKeyPath"]) {
+                    allowed += String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+                }
+                audit.allowedKeyPaths = allowed
+                let one = try audit.run()
+                report = report?.merged(with: one) ?? one
             }
-            audit.allowedKeyPaths = allowed
-            let report = try audit.run()
+            guard let report else { return }
             if json { Output.write(try AuditOutput.json(report)) }
             else if sarif { Output.write(try AuditOutput.sarif(report)) }
             else { Output.write(Array(AuditOutput.table(report, color: isatty(STDOUT_FILENO) == 1).utf8)) }
@@ -60,7 +69,11 @@ enum AuditOutput {
     }
 
     static func sarif(_ report: Audit.Report) throws -> [UInt8] {
-        let rules = Set(report.findings.map(\.rule)).sorted()
+        let rules = Set(report.findings.map(\.rule)).sorted().map { id -> [String: Any] in
+            var rule: [String: Any] = ["id": id]
+            if let text = Audit.ruleDescriptions[id] { rule["shortDescription"] = ["text": text] }
+            return rule
+        }
         let results: [[String: Any]] = report.findings.map { f in
             ["ruleId": f.rule,
              "level": f.severity == .high ? "error" : f.severity == .medium ? "warning" : "note",
@@ -68,8 +81,9 @@ enum AuditOutput {
              "locations": [["physicalLocation": ["artifactLocation": ["uri": f.file]]]]]
         }
         let document: [String: Any] = [
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
-            "runs": [["tool": ["driver": ["name": "ksecret", "informationUri": "Documentation/Audit", "rules": rules.map { ["id": $0] }]],
+            "runs": [["tool": ["driver": ["name": "ksecret", "version": KSecretVersion.current, "rules": rules]],
                       "results": results]],
         ]
         return [UInt8](try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])) + [0x0A]

@@ -84,8 +84,7 @@ enum KeyResolution {
     static func plan(cli: KeyPlan?, rule: CreationRule?, config: SopsConfig?, path: String) throws -> KeyPlan {
         if let cli { return cli }
         if let rule {
-            let groups = rule.keyGroups.isEmpty ? [KeyGroupRule(age: rule.age, pgp: rule.pgp, hcVault: rule.hcVaultTransitURIs)] : rule.keyGroups
-            let plan = KeyPlan(groups: groups, shamirThreshold: rule.shamirThreshold)
+            let plan = rule.keyPlan
             if !plan.isEmpty { return plan }
             throw KSecretError(.generic, "the creation rule matching \(path) names no keys",
                                hints: ["add age: or pgp: to the rule in \(config?.path ?? ".sops.yaml")"],

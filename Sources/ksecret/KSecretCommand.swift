@@ -16,7 +16,7 @@ struct KSecretCommand: ParsableCommand {
         """,
         version: KSecretVersion.current,
         subcommands: [Encrypt.self, Decrypt.self, Edit.self, SetValue.self, UnsetValue.self, Replace.self,
-                      Rotate.self, UpdateKeys.self, Groups.self, ExecEnv.self, ExecFile.self, FileStatus.self, Keygen.self, Git.self, AuditCommand.self,
+                      Rotate.self, UpdateKeys.self, Groups.self, Offboard.self, ExecEnv.self, ExecFile.self, FileStatus.self, Keygen.self, Git.self, AuditCommand.self,
                       Helm.self, DB.self, DDNS.self]
     )
 

@@ -11,18 +11,34 @@ struct Rotate: ParsableCommand {
         Example:
           ksecret rotate -i secrets.yaml
           ksecret rotate -i --add-age age1... --rm-age age1old... secrets.yaml
+          ksecret rotate --all              # every encrypted file under . (in place, in parallel)
+          ksecret rotate --all --resume     # finish an interrupted run; files it did are left alone
         """)
 
-    @Argument var file: String
+    @Argument(help: "The file; with --all, the directory (default .).") var file: String?
     @Flag(name: [.customShort("i"), .customLong("in-place")], help: "Write the result back to the file.") var inPlace = false
     @Option(name: .customLong("output"), help: "Write the result to this file.") var output: String?
     @Option(name: .customLong("add-age"), help: "Comma-separated age recipients to add (to the first key group).") var addAge: String?
     @Option(name: .customLong("rm-age"), help: "Comma-separated age recipients to remove.") var rmAge: String?
     @Flag(name: .customLong("ignore-mac"), help: "Do not check the file's MAC.") var ignoreMac = false
     @OptionGroup var types: TypeOptions
+    @OptionGroup var bulk: BulkOptions
+    @Flag(help: "With --all: skip the files the interrupted run's journal lists and that are still as it wrote them.") var resume = false
+    @Option(name: .customLong("state"), help: "With --all: the journal file (default: .git/ksecret/rotate-all.journal).") var state: String?
 
     func run() throws {
         try Diagnostics.run {
+            if bulk.all {
+                if inPlace || output != nil || addAge != nil || rmAge != nil || ignoreMac || types.inputType != nil || types.outputType != nil {
+                    throw KSecretError(.conflictingParameters, "--all rotates files in place, in their own format, with their own keys",
+                                       hints: ["-i, --output, --add-age, --rm-age, --ignore-mac and the type options apply to one file"])
+                }
+                return try BulkRekeyCommand.rotateAll(root: try bulk.root(file.map { [$0] } ?? []), options: bulk, resume: resume, state: state)
+            }
+            if resume || state != nil || bulk.jobs != nil {
+                throw KSecretError(.conflictingParameters, "--resume, --state and --jobs go with --all")
+            }
+            guard let file else { throw KSecretError(.noFileSpecified, "no file given", hints: ["ksecret rotate -i FILE, or --all for every file"]) }
             try WriteTarget.check(inPlace: inPlace, output: output, file: file)
             let changing = addAge != nil || rmAge != nil
             if changing && !FileManager.default.fileExists(atPath: file) {
@@ -48,15 +64,25 @@ struct UpdateKeys: ParsableCommand {
         unless -y. Files already matching their rule are left alone.
         Example:
           ksecret updatekeys -y charts/app/secrets.yaml
+          ksecret updatekeys --all -y       # every encrypted file under .
         """)
 
-    @Argument(help: "The files to update.") var files: [String]
+    @Argument(help: "The files to update; with --all, the directory (default .).") var files: [String] = []
     @Flag(name: [.customShort("y"), .customLong("yes")], help: "Do not ask for confirmation.") var yes = false
     @Option(name: .customLong("config"), help: "Path of the .sops.yaml to use.") var config: String?
     @OptionGroup var types: TypeOptions
+    @OptionGroup var bulk: BulkOptions
 
     func run() throws {
         try Diagnostics.run {
+            if bulk.all {
+                if types.inputType != nil || types.outputType != nil {
+                    throw KSecretError(.conflictingParameters, "--all reads each file in the format its name gives; the type options apply to named files")
+                }
+                return try BulkRekeyCommand.updateKeysAll(root: try bulk.root(files), options: bulk, yes: yes, config: config)
+            }
+            if bulk.jobs != nil { throw KSecretError(.conflictingParameters, "--jobs goes with --all") }
+            guard !files.isEmpty else { throw KSecretError(.noFileSpecified, "no file given", hints: ["ksecret updatekeys FILE..., or --all for every file"]) }
             let environment = KSecretEnvironment()
             guard let configFile = try ConfigLocator.load(explicit: config, environment: environment) else {
                 throw KSecretError(.generic, "no .sops.yaml found", hints: ["updatekeys takes the keys from the creation rules; pass --config"])

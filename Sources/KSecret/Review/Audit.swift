@@ -27,6 +27,8 @@ public struct Audit: Sendable {
         public var groups: Int
         public var threshold: Int
         public var lastModified: String
+        /// Whole days since `lastModified` (the data key is at least this old); nil when unparsable.
+        public var dataKeyAgeDays: Int?
         public var version: String
         public var selection: String?
         public var macOnlyEncrypted: Bool
@@ -41,6 +43,19 @@ public struct Audit: Sendable {
         public var findings: [Finding]
     }
 
+    /// One line per finding kind (`Finding.rule`), for SARIF's rule list and Documentation/Audit.md.
+    public static let ruleDescriptions: [String: String] = [
+        SecretLeakScanner.Finding.Kind.plaintextSecretsFile.rawValue: "a file the creation rules say must be encrypted is plain text",
+        SecretLeakScanner.Finding.Kind.privateKeyMaterial.rawValue: "private key material (age, PGP, SSH, PEM) outside an allowed path",
+        "mac-mismatch": "the MAC does not match the values",
+        "unreadable": "the file does not decrypt",
+        "stale-recipient": "encrypted to a key the creation rules no longer name",
+        "secret-in-clear": "secret-looking keys left in clear text by the file's selection",
+        "single-recipient": "one key opens the file",
+        "old-data-key": "the data key is older than --max-age days",
+        "old-sops-version": "written by a sops older than 3.7",
+    ]
+
     public var root: String
     public var environment: KSecretEnvironment
     public var verify = false
@@ -53,28 +68,8 @@ public struct Audit: Sendable {
     }
 
     static let secretLooking = try! NSRegularExpression(pattern: "(?i)(password|passwd|token|secret|key|credential)")
-    static let skippedDirectories: Set<String> = [".git", ".build", ".tools", "node_modules", ".swiftpm"]
-
-    /// The files to look at: git's tracked and untracked-not-ignored ones inside a repository,
-    /// otherwise every file under `root`.
-    public func files() throws -> [String] {
-        if let repo = GitRepository.containing(root) {
-            let out = try repo.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", root])
-            if out.status == 0 {
-                return out.stdout.split(separator: 0).map { repo.root + "/" + String(decoding: $0, as: UTF8.self) }.sorted()
-            }
-        }
-        var result: [String] = []
-        let enumerator = FileManager.default.enumerator(atPath: root)
-        while let entry = enumerator?.nextObject() as? String {
-            let name = (entry as NSString).lastPathComponent
-            if Self.skippedDirectories.contains(name) { enumerator?.skipDescendants(); continue }
-            var isDir: ObjCBool = false
-            let full = root + "/" + entry
-            if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { result.append(full) }
-        }
-        return result.sorted()
-    }
+    /// The files to look at (`RepositoryFiles.list`).
+    public func files() throws -> [String] { try RepositoryFiles.list(root: root) }
 
     public func run() throws -> Report {
         let configPath = SopsConfig.find(from: root)
@@ -85,22 +80,25 @@ public struct Audit: Sendable {
         let now = environment.now()
         let engine = SecretsEngine(environment: environment)
         for path in try files() {
-            let relative = path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
-            guard let content = try? AtomicFile.read(path), content.count < 64 << 20 else { continue }
-            report.findings += scanner.scan(path: relative, absolutePath: path, content: content).map {
+            let relative = RepositoryFiles.relative(path, to: base)
+            guard let content = try? AtomicFile.read(path), content.count < RepositoryFiles.sizeLimit else { continue }
+            let encrypted = RepositoryFiles.encrypted(path: path, relative: relative, content: content)
+            // Known when it parsed; otherwise the scanner decides (a file with broken metadata is not "plain text").
+            let complete = encrypted.map { !$0.metadata.version.isEmpty && !$0.metadata.mac.isEmpty }
+            report.findings += scanner.scan(path: relative, absolutePath: path, content: content, isEncrypted: complete).map {
                 Finding(severity: .high, rule: $0.kind.rawValue, file: relative, message: $0.detail, fix: $0.fix)
             }
-            let format = FileFormat.forPath(path)
-            guard format != .binary || content.first == UInt8(ascii: "{"),
-                  let parsed = try? format.store.parse(content, path: relative), let node = parsed.metadata,
-                  let metadata = try? Metadata(node: node) else { continue }
+            guard let encrypted else { continue }
+            let (format, parsed, metadata) = (encrypted.format, encrypted.parsed, encrypted.metadata)
             var file = FileReport(file: relative, format: format.rawValue,
                                   age: metadata.keyGroups.flatMap { $0.age.map(\.recipient) },
                                   pgp: metadata.keyGroups.flatMap { $0.pgp.map(\.fp) },
                                   vault: metadata.keyGroups.flatMap { $0.hcVault.map { "\($0.vaultAddress)/v1/\($0.enginePath)/keys/\($0.keyName)" } },
                                   otherKeys: metadata.keyGroups.reduce(0) { $0 + $1.kms.count + $1.gcpKMS.count + $1.hckms.count + $1.azureKV.count },
                                   groups: metadata.keyGroups.count, threshold: metadata.shamirThreshold,
-                                  lastModified: metadata.lastModified, version: metadata.version,
+                                  lastModified: metadata.lastModified,
+                                  dataKeyAgeDays: RFC3339.parse(metadata.lastModified)?.date.map { Int(now.timeIntervalSince($0) / 86_400) },
+                                  version: metadata.version,
                                   selection: metadata.selection.map { "\($0.metadataKey): \($0.value)" },
                                   macOnlyEncrypted: metadata.macOnlyEncrypted, verified: nil)
             func add(_ severity: Severity, _ rule: String, _ message: String, _ fix: String) {
@@ -123,8 +121,7 @@ public struct Audit: Sendable {
             }
             // Access the rules no longer grant.
             if let config, let rule = config.rule(for: path) {
-                let wanted = Set((rule.keyGroups.isEmpty ? [KeyGroupRule(age: rule.age, pgp: rule.pgp, hcVault: rule.hcVaultTransitURIs)] : rule.keyGroups)
-                    .flatMap { $0.age + $0.pgp.map { $0.uppercased() } })
+                let wanted = Set(rule.keyPlan.groups.flatMap { $0.age + $0.pgp.map { $0.uppercased() } })
                 let present = Set(file.age + file.pgp.map { $0.uppercased() })
                 let stale = present.subtracting(wanted)
                 if !wanted.isEmpty, !stale.isEmpty {
@@ -180,6 +177,18 @@ public struct Audit: Sendable {
         let parts = version.split(separator: ".").compactMap { Int($0) }
         guard parts.count >= 2 else { return false }
         return (parts[0], parts[1]) < (major, minor)
+    }
+}
+
+extension Audit.Report {
+    /// Two audits in one (`ksecret audit DIR1 DIR2`): each file once, findings of both.
+    public func merged(with other: Audit.Report) -> Audit.Report {
+        var out = self
+        let known = Set(files.map(\.file))
+        out.files += other.files.filter { !known.contains($0.file) }
+        for finding in other.findings where !out.findings.contains(finding) { out.findings.append(finding) }
+        out.findings.sort { ($0.severity, $1.file) > ($1.severity, $0.file) }
+        return out
     }
 }
 

@@ -22,6 +22,29 @@ public struct SecretLeakScanner: Sendable {
         (#"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----\r?\n[ \t]*[A-Za-z0-9+/=]{40,}"#, "a private key"),
     ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
 
+    /// What every key pattern contains: files without one are not searched further (an audit reads
+    /// every file of a repository, and a byte search is far cheaper than the patterns).
+    static let markers: [[UInt8]] = [Array("PRIVATE KEY".utf8), Array("AGE-SECRET-KEY-1".utf8)]
+
+    /// `memchr` for the first byte, `memcmp` for the rest (glibc's `memmem` is not visible to Swift).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in
+                let base = h.baseAddress!
+                var offset = 0
+                let last = h.count - n.count
+                while offset <= last {
+                    guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
+                    let at = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + at, n.baseAddress!, n.count) == 0 { return true }
+                    offset = at + 1
+                }
+                return false
+            }
+        }
+    }
+
     public var config: SopsConfig?
     /// Path prefixes (relative to the repository root) where private keys may live.
     public var allowedKeyPaths: [String]
@@ -33,22 +56,23 @@ public struct SecretLeakScanner: Sendable {
 
     /// Findings for one file; `path` is relative to the repository root, `absolutePath` is where the
     /// rules would see it.
-    public func scan(path: String, absolutePath: String, content: [UInt8]) -> [Finding] {
+    /// `isEncrypted`, when the caller has parsed the file already, saves parsing it again.
+    public func scan(path: String, absolutePath: String, content: [UInt8], isEncrypted: Bool? = nil) -> [Finding] {
         var findings: [Finding] = []
         let name = (path as NSString).lastPathComponent
         if let config, !config.rules.isEmpty, name != ".sops.yaml",
            let rule = config.rule(for: absolutePath), rule.pathRegex?.isEmpty == false {
             let format = FileFormat.forPath(path)
-            if !SecretsEngine.isEncrypted(content, path: path, format: format) {
+            if !(isEncrypted ?? SecretsEngine.isEncrypted(content, path: path, format: format)) {
                 findings.append(Finding(kind: .plaintextSecretsFile, path: path,
                                         detail: "the creation rules of \(config.path) say this file must be encrypted, but it is plain text",
                                         fix: "ksecret encrypt -i \(path)"))
             }
         }
-        if !allowedKeyPaths.contains(where: { path.hasPrefix($0) }) {
+        if !allowedKeyPaths.contains(where: { path.hasPrefix($0) }), Self.markers.contains(where: { Self.contains(content, $0) }) {
             let text = String(decoding: content, as: UTF8.self)
             let range = NSRange(text.startIndex..., in: text)
-            for (pattern, kind) in Self.keyPatterns where text.contains("PRIVATE KEY") || text.contains("AGE-SECRET-KEY-1") {
+            for (pattern, kind) in Self.keyPatterns {
                 guard pattern.firstMatch(in: text, range: range) != nil else { continue }
                 findings.append(Finding(kind: .privateKeyMaterial, path: path, detail: "contains \(kind)",
                                         fix: "remove it from the commit (git rm --cached \(path)) and rotate the key; it may already be copied"))

@@ -155,12 +155,29 @@ public struct SopsConfig: Sendable {
         if candidate.hasPrefix(prefix) { candidate.removeFirst(prefix.count) }
         for rule in rules {
             guard let regex = rule.pathRegex, !regex.isEmpty else { return rule }
-            if let re = try? NSRegularExpression(pattern: regex),
+            if let re = Self.regexCache.compiled(regex),
                re.firstMatch(in: candidate, range: NSRange(candidate.startIndex..., in: candidate)) != nil {
                 return rule
             }
         }
         return nil
+    }
+
+    /// `rule(for:)` runs once per file of an audit or a bulk re-key: each pattern is compiled once.
+    static let regexCache = RegexCache()
+
+    final class RegexCache: @unchecked Sendable {
+        private var compiled: [String: NSRegularExpression?] = [:]
+        private let lock = NSLock()
+
+        func compiled(_ pattern: String) -> NSRegularExpression? {
+            lock.withLock {
+                if let known = compiled[pattern] { return known }
+                let re = try? NSRegularExpression(pattern: pattern)
+                compiled[pattern] = re
+                return re
+            }
+        }
     }
 
     private static func scalarText(_ node: Node) -> String? {
