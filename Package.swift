@@ -26,8 +26,10 @@ let package = Package(
         .target(name: "KSecretCrypto", dependencies: ["COpenSSL"]),
         // Native age v1 (X25519 and scrypt recipients, armor, Bech32) on KSecretCrypto.
         .target(name: "KSecretAge", dependencies: ["KSecretCrypto"]),
+        // PGP through GPGME (the user's gpg-agent and keyring): owning wrappers, no KSecret types.
+        .target(name: "KSecretPGP", dependencies: ["CGPGME"]),
         // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.
-        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "CYAML"]),
+        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "KSecretPGP", "CYAML"]),
         // What both executables print and parse the same way: diagnostics and exit codes, type options.
         .target(name: "KSecretCLI", dependencies: [
             "KSecret",
@@ -44,6 +46,7 @@ let package = Package(
         // The command-line tool: one file per subcommand; `db` and `ddns` run ksecret-net.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
+            "KSecretPGP",
             "KSecretCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -63,10 +66,14 @@ let package = Package(
 
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
         .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
-        .testTarget(name: "KSecretTests", dependencies: ["KSecret"], exclude: ["Corpus"]),
+        // What several test targets share: running programs, throwaway GnuPG homes (gpg from Debian's
+        // gnupg). Never linked into ksecret.
+        .target(name: "KSecretTestSupport", path: "Tests/KSecretTestSupport"),
+        .testTarget(name: "KSecretPGPTests", dependencies: ["KSecretPGP", "KSecretTestSupport"]),
+        .testTarget(name: "KSecretTests", dependencies: ["KSecret", "KSecretTestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "KSecretFlowsTests", dependencies: ["KSecretFlows", "KSecret"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
-        .testTarget(name: "InteropTests", dependencies: ["KSecret"]),
+        .testTarget(name: "InteropTests", dependencies: ["KSecret", "KSecretTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,25 +29,30 @@ struct Decrypt: ParsableCommand {
     @Option(name: .customLong("filename-override"), help: "Use this path to pick the format.")
     var filenameOverride: String?
 
+    @Option(name: .customLong("decryption-order"), help: "Key kinds to try first, comma-separated (default: $SOPS_DECRYPTION_ORDER, else age,pgp).")
+    var decryptionOrder: String?
+
     @OptionGroup var types: TypeOptions
 
     func run() throws {
         try Diagnostics.run {
             try Self.perform(file: file, inPlace: inPlace, output: output, extract: extract, ignoreMac: ignoreMac,
-                             filenameOverride: filenameOverride, types: types.choice)
+                             filenameOverride: filenameOverride, decryptionOrder: decryptionOrder, types: types.choice)
         }
     }
 
     static func perform(file: String, inPlace: Bool = false, output: String? = nil, extract: String? = nil, ignoreMac: Bool = false,
-                        filenameOverride: String? = nil, types: FormatChoice, exitWhenDone: Bool = false) throws {
+                        filenameOverride: String? = nil, decryptionOrder: String? = nil, types: FormatChoice,
+                        exitWhenDone: Bool = false) throws {
         do {
             try WriteTarget.check(inPlace: inPlace, output: output, file: file)
             let path = filenameOverride ?? file
             let input = try types.input(for: path)
             let outputFormat = try types.output(for: path, input: input)
             let bytes = try Input.read(file)
-            let engine = SecretsEngine(environment: KSecretEnvironment())
-            let opened = try engine.open(bytes, path: path, format: input, ignoreMac: ignoreMac, forRewrite: false)
+            var environment = KSecretEnvironment()
+            if let decryptionOrder { environment.variables["SOPS_DECRYPTION_ORDER"] = decryptionOrder }
+            let opened = try SecretsEngine(environment: environment).open(bytes, path: path, format: input, ignoreMac: ignoreMac, forRewrite: false)
             let result: [UInt8]
             if let extract {
                 result = try opened.extract(TreePath.parse(extract, errorCode: .invalidTreePathFormat), format: outputFormat)

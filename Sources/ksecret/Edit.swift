@@ -92,13 +92,7 @@ final class EditSession {
     nonisolated(unsafe) private static var cleanupPaths: (UnsafeMutablePointer<CChar>, UnsafeMutablePointer<CChar>)?
 
     init(name: String) throws {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        var template = Array((base + "/ksecret-edit-XXXXXX").utf8CString)
-        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw KSecretError(.couldNotWriteOutputFile, "cannot create a private temporary directory in \(base)")
-        }
-        directory = String(cString: dir)
-        chmod(directory, 0o700)
+        directory = try PrivateDirectory.create(prefix: "ksecret-edit")
         path = directory + "/" + name
         Self.cleanupPaths = (strdup(path)!, strdup(directory)!)
         for sig in [SIGINT, SIGTERM, SIGHUP] {

@@ -93,9 +93,9 @@ enum KeyResolution {
         if let config, !config.rules.isEmpty {
             throw KSecretError(.generic, "no creation rule in \(config.path) matches \(path)",
                                hints: ["rules are tried in order and path_regex searches the path relative to the config's directory",
-                                       "or pass keys on the command line with --age"])
+                                       "or pass keys on the command line with --age or --pgp"])
         }
         throw KSecretError(.generic, "no keys to encrypt to: no .sops.yaml with creation rules was found and none were given",
-                           hints: ["pass --age age1... or set SOPS_AGE_RECIPIENTS, or add a .sops.yaml with creation_rules"])
+                           hints: ["pass --age age1... or --pgp FINGERPRINT (or set SOPS_AGE_RECIPIENTS or SOPS_PGP_FP), or add a .sops.yaml with creation_rules"])
     }
 }

@@ -49,11 +49,22 @@ struct HelmDownloader: ParsableCommand {
             environment.variables["SOPS_AGE_KEY"] = nil
             environment.variables["SOPS_AGE_KEY_CMD"] = nil
             file = path
-        case .gpgImport(let key, _):
+        case .gpgImport(let key, let path):
             try checkImport(allowed: "HELM_SECRETS_ALLOW_GPG_IMPORT", key: key, environment: environment)
-            throw KSecretError(.noEncryptionKeyFound, "secrets+gpg-import:// is not supported: ksecret cannot decrypt with PGP keys yet",
-                               hints: ["encrypt the file to an age recipient and use secrets+age-import://"])
+            guard FileManager.default.fileExists(atPath: key) else {
+                throw KSecretError(.noFileSpecified, "the PGP key file \(key) does not exist")
+            }
+            // As helm-secrets does: a throwaway GNUPGHOME holding only the imported key, its agent
+            // stopped and the directory removed once the file is decrypted.
+            let home = try ThrowawayGnuPGHome(importing: key)
+            defer { home.remove() }
+            environment.variables["GNUPGHOME"] = home.path
+            return try decrypt(path, url: url, environment: environment)
         }
+        return try decrypt(file, url: url, environment: environment)
+    }
+
+    private static func decrypt(_ file: String, url: SecretsURL, environment: KSecretEnvironment) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: file) else {
             if url.ignoreMissing { return [] }
             throw KSecretError(.noFileSpecified, "\(file) does not exist",

@@ -22,7 +22,8 @@ struct KeyOptions: ParsableArguments {
             (flag ?? environment[variable] ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        let group = KeyGroupRule(age: list(age, "SOPS_AGE_RECIPIENTS"), pgp: list(pgp, "SOPS_PGP_FP"), hcVault: list(vault, "SOPS_VAULT_URIS"))
+        let group = KeyGroupRule(age: list(age, "SOPS_AGE_RECIPIENTS"), pgp: list(pgp, "SOPS_PGP_FP").map { $0.filter { !$0.isWhitespace } },
+                                 hcVault: list(vault, "SOPS_VAULT_URIS"))
         let plan = KeyPlan(groups: [group], shamirThreshold: shamirThreshold)
         return plan.isEmpty ? nil : plan
     }

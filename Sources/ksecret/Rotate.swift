@@ -4,13 +4,14 @@ import KSecret
 
 struct Rotate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Give a file a new data key, re-encrypting every value; optionally add or remove age recipients.",
+        abstract: "Give a file a new data key, re-encrypting every value; optionally add or remove age or PGP keys.",
         discussion: """
         Like sops, rotate does not read .sops.yaml keys (use updatekeys for that) and keeps each
         value's IV. It prints to standard output unless -i or --output.
         Example:
           ksecret rotate -i secrets.yaml
           ksecret rotate -i --add-age age1... --rm-age age1old... secrets.yaml
+          ksecret rotate -i --add-pgp 1199BDC0DA314FC9EF0D82A97D60449006AE874E secrets.yaml
           ksecret rotate --all              # every encrypted file under . (in place, in parallel)
           ksecret rotate --all --resume     # finish an interrupted run; files it did are left alone
         """)
@@ -20,6 +21,10 @@ struct Rotate: ParsableCommand {
     @Option(name: .customLong("output"), help: "Write the result to this file.") var output: String?
     @Option(name: .customLong("add-age"), help: "Comma-separated age recipients to add (to the first key group).") var addAge: String?
     @Option(name: .customLong("rm-age"), help: "Comma-separated age recipients to remove.") var rmAge: String?
+    @Option(name: .customLong("add-pgp"), help: "Comma-separated PGP fingerprints to add (to the first key group).") var addPGP: String?
+    @Option(name: .customLong("rm-pgp"), help: "Comma-separated PGP fingerprints to remove.") var rmPGP: String?
+    @Option(name: .customLong("add-hc-vault-transit"), help: "Comma-separated Vault transit key URIs to add (to the first key group).") var addVault: String?
+    @Option(name: .customLong("rm-hc-vault-transit"), help: "Comma-separated Vault transit key URIs to remove.") var rmVault: String?
     @Flag(name: .customLong("ignore-mac"), help: "Do not check the file's MAC.") var ignoreMac = false
     @OptionGroup var types: TypeOptions
     @OptionGroup var bulk: BulkOptions
@@ -29,9 +34,9 @@ struct Rotate: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             if bulk.all {
-                if inPlace || output != nil || addAge != nil || rmAge != nil || ignoreMac || types.inputType != nil || types.outputType != nil {
+                if inPlace || output != nil || addAge != nil || rmAge != nil || addPGP != nil || rmPGP != nil || addVault != nil || rmVault != nil || ignoreMac || types.inputType != nil || types.outputType != nil {
                     throw KSecretError(.conflictingParameters, "--all rotates files in place, in their own format, with their own keys",
-                                       hints: ["-i, --output, --add-age, --rm-age, --ignore-mac and the type options apply to one file"])
+                                       hints: ["-i, --output, --add-*, --rm-*, --ignore-mac and the type options apply to one file"])
                 }
                 return try BulkRekeyCommand.rotateAll(root: try bulk.root(file.map { [$0] } ?? []), options: bulk, resume: resume, state: state)
             }
@@ -40,7 +45,7 @@ struct Rotate: ParsableCommand {
             }
             guard let file else { throw KSecretError(.noFileSpecified, "no file given", hints: ["ksecret rotate -i FILE, or --all for every file"]) }
             try WriteTarget.check(inPlace: inPlace, output: output, file: file)
-            let changing = addAge != nil || rmAge != nil
+            let changing = addAge != nil || rmAge != nil || addPGP != nil || rmPGP != nil || addVault != nil || rmVault != nil
             if changing && !FileManager.default.fileExists(atPath: file) {
                 throw KSecretError(.cannotChangeKeysFromNonExistentFile, "\(file) does not exist, so its keys cannot be changed")
             }
@@ -49,7 +54,9 @@ struct Rotate: ParsableCommand {
             }
             let engine = SecretsEngine(environment: KSecretEnvironment())
             let opened = try engine.open(try AtomicFile.read(file), path: file, format: try types.input(for: file), ignoreMac: ignoreMac)
-            let result = try engine.rotate(opened, addAge: list(addAge), removeAge: list(rmAge))
+            let result = try engine.rotate(opened, addAge: list(addAge), removeAge: list(rmAge),
+                                           addPGP: list(addPGP), removePGP: list(rmPGP),
+                                           addVault: list(addVault), removeVault: list(rmVault))
             try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
         }
     }

@@ -21,6 +21,17 @@ struct CrashSafetyTests {
         try Data(plain.utf8).write(to: URL(fileURLWithPath: path))
         chmod(path, 0o640)
         #expect(try Peers.run(Peers.ksecret!, ["encrypt", "-i", "--age", recipient, path], environment: env).status == 0)
+
+        // Kill within 0 to 1.5x the time a whole `set` takes here (at least 45 ms): on a loaded
+        // machine a debug build may need longer than a fixed window, and then no kill lands after
+        // the write.
+        var longest = 0.045
+        for i in 0..<3 {
+            let start = Date()
+            #expect(try Peers.run(Peers.ksecret!, ["set", path, #"["key9"]"#, "\"timing-\(i)\""], environment: env).status == 0)
+            longest = max(longest, Date().timeIntervalSince(start) * 1.5)
+        }
+        let window = UInt32(longest * 1_000_000)
         var previous = try Data(contentsOf: URL(fileURLWithPath: path))
 
         var newVersions = 0, oldVersions = 0
@@ -35,7 +46,7 @@ struct CrashSafetyTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 0..<45_000))
+            usleep(UInt32.random(in: 0..<window))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let now = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -1,4 +1,5 @@
 import Foundation
+import KSecretTestSupport
 import Testing
 
 /// Runs real programs (the built ksecret, sops, age) for the interop suites.
@@ -42,33 +43,14 @@ enum Peers {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil,
                     directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // Never the user's keys: every run gets only what the test gives it.
         for key in ["SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SOPS_AGE_RECIPIENTS", "SOPS_PGP_FP", "SOPS_CONFIG"] { env[key] = nil }
         env["SOPS_DISABLE_VERSION_CHECK"] = "1"
         env["XDG_CONFIG_HOME"] = "/nonexistent-ksecret-test"
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a large output cannot block the child.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: [UInt8](outData), stderr: String(decoding: errData, as: UTF8.self))
+        let out = try ChildProcess.run(executable, arguments, environment: env, stdin: stdin, directory: directory)
+        return Result(status: out.status, stdout: out.stdout, stderr: out.stderr)
     }
 
     /// A fresh directory, removed by the caller.

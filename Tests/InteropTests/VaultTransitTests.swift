@@ -99,6 +99,31 @@ struct VaultTransitTests {
         #expect(enc.status == 0, "\(enc.stderr)")
     }
 
+    @Test("rotate --add-hc-vault-transit / --rm-hc-vault-transit move a file between an age key and a transit key; sops agrees")
+    func rotateAddRemove() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bao = try OpenBao.dev()
+        let uri = "\(bao.address)/v1/transit/keys/sops"
+        let keyFile = dir.appendingPathComponent("age.txt").path
+        let recipient = try Peers.run(Peers.ksecret!, ["keygen", "-o", keyFile]).stderr
+            .replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let plain = try write("p.yaml", Self.plain)
+        let file = try write("s.yaml", try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, plain], directory: dir).text)
+        let both = ["VAULT_TOKEN": bao.rootToken, "SOPS_AGE_KEY_FILE": keyFile]
+        var r = try Peers.run(Peers.ksecret!, ["rotate", "-i", "--add-hc-vault-transit", uri, "--rm-age", recipient, file], environment: both, directory: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("key_name: sops") && !text.contains(recipient))
+        r = try Peers.run(Peers.sops!, ["decrypt", file], environment: ["VAULT_TOKEN": bao.rootToken], directory: dir)
+        #expect(r.status == 0 && r.text.contains("vault-wrapped-secret"), "\(r.stderr)")
+        // Back again: the URI is matched by what it names, so a trailing-slash-free spelling removes it.
+        r = try Peers.run(Peers.ksecret!, ["rotate", "-i", "--add-age", recipient, "--rm-hc-vault-transit", uri, file], environment: both, directory: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!(try String(contentsOfFile: file, encoding: .utf8)).contains("hc_vault"))
+        r = try Peers.run(Peers.sops!, ["decrypt", file], environment: ["SOPS_AGE_KEY_FILE": keyFile], directory: dir)
+        #expect(r.status == 0 && r.text.contains("vault-wrapped-secret"), "\(r.stderr)")
+    }
+
     @Test("failures say what happened: server unreachable, permission denied, key missing")
     func failures() throws {
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -20,15 +20,29 @@ extension SecretsEngine {
     }
 
     /// `rotate`: a new data key, every value re-encrypted with its old IV (as sops does), the new key
-    /// wrapped for the file's keys with `add` and `remove` applied (added ones go to the first group).
-    public func rotate(_ opened: OpenedFile, addAge: [String] = [], removeAge: [String] = []) throws -> [UInt8] {
+    /// wrapped for the file's keys with `add` and `remove` applied (added ones go to the first group,
+    /// removed ones leave every group). PGP fingerprints compare case-insensitively, spaces ignored.
+    public func rotate(_ opened: OpenedFile, addAge: [String] = [], removeAge: [String] = [],
+                       addPGP: [String] = [], removePGP: [String] = [],
+                       addVault: [String] = [], removeVault: [String] = []) throws -> [UInt8] {
         var plan = Self.plan(of: opened.metadata)
         if plan.groups.isEmpty { plan = KeyPlan(groups: [KeyGroupRule()]) }
         for r in removeAge { for i in plan.groups.indices { plan.groups[i].age.removeAll { $0 == r } } }
         for r in addAge where !plan.groups[0].age.contains(r) { plan.groups[0].age.append(r) }
+        for fp in removePGP { for i in plan.groups.indices { plan.groups[i].pgp.removeAll { PGPKeys.same($0, fp) } } }
+        for fp in addPGP where !plan.groups[0].pgp.contains(where: { PGPKeys.same($0, fp) }) {
+            plan.groups[0].pgp.append(PGPKeys.normalized(fp))
+        }
+        // Transit URIs compare by what they name (address, engine, key), however they are spelled.
+        func same(_ a: String, _ b: String) -> Bool {
+            guard let x = try? VaultTransitKeys.KeyURI(parsing: a), let y = try? VaultTransitKeys.KeyURI(parsing: b) else { return a == b }
+            return x == y
+        }
+        for uri in removeVault { for i in plan.groups.indices { plan.groups[i].hcVault.removeAll { same($0, uri) } } }
+        for uri in addVault where !plan.groups[0].hcVault.contains(where: { same($0, uri) }) { plan.groups[0].hcVault.append(uri) }
         plan = KeyPlan(groups: plan.groups, shamirThreshold: plan.shamirThreshold)
         guard !plan.isEmpty else {
-            throw KSecretError(.noEncryptionKeyFound, "no keys would be left on \(opened.path)", hints: ["add a recipient with --add-age"])
+            throw KSecretError(.noEncryptionKeyFound, "no keys would be left on \(opened.path)", hints: ["add a key with --add-age or --add-pgp"])
         }
         try Self.requireWrappable(opened.metadata, path: opened.path)
         let dataKey = SecretBytes(environment.random(32))
@@ -60,7 +74,10 @@ extension SecretsEngine {
 
     public static func changes(from metadata: Metadata, to plan: KeyPlan) -> KeyChanges {
         func keys(_ p: KeyPlan) -> [String] {
-            p.groups.enumerated().flatMap { i, g in (g.age.map { "age \($0)" } + g.pgp.map { "pgp \($0)" } + g.hcVault.map { "vault \($0)" }).map { "group \(i + 1): \($0)" } }
+            p.groups.enumerated().flatMap { i, g in
+                (g.age.map { "age \($0)" } + g.pgp.map { "pgp \(PGPKeys.normalized($0).uppercased())" } + g.hcVault.map { "vault \($0)" })
+                    .map { "group \(i + 1): \($0)" }
+            }
         }
         let current = Self.plan(of: metadata)
         let before = keys(current), after = keys(plan)

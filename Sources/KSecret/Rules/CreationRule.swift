@@ -122,7 +122,7 @@ public struct SopsConfig: Sendable {
                         guard case .mapping = group else { throw fail("each key group must be a mapping", group) }
                         var g = KeyGroupRule()
                         if let v = group["age"] { g.age = try keyList(v, "age", fail) }
-                        if let v = group["pgp"] { g.pgp = try keyList(v, "pgp", fail) }
+                        if let v = group["pgp"] { g.pgp = try keyList(v, "pgp", fail).map { $0.replacingOccurrences(of: " ", with: "") } }
                         if let v = group["hc_vault"] { g.hcVault = try keyList(v, "hc_vault", fail) }
                         rule.keyGroups.append(g)
                     }
