@@ -26,10 +26,14 @@ PEERS ?=
 # The project's shared/ folder (fixtures, vectors, spec) sits beside the clone in CI and in worktrees.
 KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 
-# Debian packages: C libraries (via pkg-config) for the build; age, gnupg, strace, script (bsdutils) for the tests;
-# ssh-keygen (openssh-client) for the ssh recipient tests; hyperfine and time for `make bench`; unzip for unpacking the peers' wheels.
-DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config \
-	age gnupg openssh-client strace hyperfine time unzip git bsdutils
+# Debian packages: C libraries (via pkg-config) for the build, libcurl and libxml2 too (the release
+# build links Foundation statically, and ksecret-net's FoundationNetworking and FoundationXML then
+# need them on the link line); age, gnupg, strace, script (bsdutils), postgresql (a throwaway server
+# per test, never the system cluster), curl and python3 (the chart's DDNS scripts and the Namecheap
+# stand-in) for the tests; ssh-keygen (openssh-client) for the ssh recipient tests; hyperfine and
+# time for `make bench`; unzip for unpacking the peers' wheels.
+DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config libcurl4-openssl-dev libxml2-dev \
+	age gnupg openssh-client strace hyperfine time unzip git bsdutils postgresql curl python3
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -63,7 +67,8 @@ build: deps
 	$(SWIFT) build -c debug
 
 # Release builds link the Swift runtime and Foundation statically: a third of the start-up time of a
-# small decrypt (run at every helm render) is the dynamic loader resolving them.
+# small decrypt (run at every helm render) is the dynamic loader resolving them. Builds both
+# executables: ksecret, and ksecret-net (db, ddns), the only one linking libpq and libcurl.
 build-release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 

@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
         .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]),
+        // libpq, the PostgreSQL client library, used only by KSecretFlows (so only by ksecret-net).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         // zlib, used only by KSecretAgeTests to inflate the compressed CCTV age vectors.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
@@ -28,18 +30,36 @@ let package = Package(
         .target(name: "KSecretPGP", dependencies: ["CGPGME"]),
         // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.
         .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "KSecretPGP", "CYAML"]),
-        // The command-line tool: one file per subcommand, diagnostics and exit codes.
+        // What both executables print and parse the same way: diagnostics and exit codes, type options.
+        .target(name: "KSecretCLI", dependencies: [
+            "KSecret",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Credential flows on the core: PostgreSQL URLs, checks and password rotation over libpq,
+        // Namecheap dynamic DNS over FoundationNetworking. Only ksecret-net links it: libpq and
+        // libcurl (plus their 30 dependencies) would double the start-up of every `ksecret decrypt`.
+        // A release build links Foundation statically, and static FoundationNetworking and
+        // FoundationXML then need libcurl and libxml2 named here (for this target's users only).
+        .target(name: "KSecretFlows", dependencies: ["KSecret", "KSecretCrypto", "CLibPQ"],
+                linkerSettings: [.linkedLibrary("curl", .when(platforms: [.linux])),
+                                 .linkedLibrary("xml2", .when(platforms: [.linux]))]),
+        // The command-line tool: one file per subcommand; `db` and `ddns` run ksecret-net.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
             "KSecretPGP",
+            "KSecretCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-
         // Talking to servers (Vault/OpenBao transit over HTTP). FoundationNetworking brings libcurl and
         // thirty shared libraries, so it lives in the separate `ksecret-net` binary that ksecret runs
         // when a file needs it, never in `ksecret` itself.
         .target(name: "KSecretVault"),
+        // The network half of the tool: `ksecret db ...` and `ksecret ddns ...` exec it, and ksecret
+        // runs it for Vault transit keys.
         .executableTarget(name: "ksecret-net", dependencies: [
+            "KSecret",
+            "KSecretCLI",
+            "KSecretFlows",
             "KSecretVault",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -51,6 +71,7 @@ let package = Package(
         .target(name: "KSecretTestSupport", path: "Tests/KSecretTestSupport"),
         .testTarget(name: "KSecretPGPTests", dependencies: ["KSecretPGP", "KSecretTestSupport"]),
         .testTarget(name: "KSecretTests", dependencies: ["KSecret", "KSecretTestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "KSecretFlowsTests", dependencies: ["KSecretFlows", "KSecret"]),
         // Runs the built ksecret binary against the real peers (sops, age); skips with a reason when absent.
         .testTarget(name: "InteropTests", dependencies: ["KSecret", "KSecretTestSupport"]),
     ],

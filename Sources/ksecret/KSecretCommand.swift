@@ -17,11 +17,12 @@ struct KSecretCommand: ParsableCommand {
         version: KSecretVersion.current,
         subcommands: [Encrypt.self, Decrypt.self, Edit.self, SetValue.self, UnsetValue.self, Replace.self,
                       Rotate.self, UpdateKeys.self, Groups.self, Offboard.self, ExecEnv.self, ExecFile.self, FileStatus.self, Keygen.self, Git.self, AuditCommand.self,
-                      Helm.self]
+                      Helm.self, DB.self, DDNS.self]
     )
 
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if NetExecutable.handles(arguments) { NetExecutable.exec(arguments) }
         if let status = DecryptFastPath.run(arguments) {
             Foundation.exit(status)
         }

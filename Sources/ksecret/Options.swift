@@ -2,42 +2,6 @@ import ArgumentParser
 import Foundation
 import KSecret
 
-/// `--input-type` / `--output-type`.
-struct TypeOptions: ParsableArguments {
-    @Option(name: .customLong("input-type"), help: "Input format: yaml, json, dotenv, ini or binary (default: from the file name).")
-    var inputType: String?
-
-    @Option(name: .customLong("output-type"), help: "Output format (default: the input format).")
-    var outputType: String?
-
-    var choice: FormatChoice { FormatChoice(inputType: inputType, outputType: outputType) }
-
-    func input(for path: String) throws -> FileFormat { try choice.input(for: path) }
-
-    func output(for path: String, input: FileFormat) throws -> FileFormat { try choice.output(for: path, input: input) }
-
-    static func parse(_ name: String) throws -> FileFormat {
-        guard let format = FileFormat(typeName: name) else {
-            throw KSecretError(.generic, "unknown file type \(name)", hints: ["use one of: yaml, json, dotenv, ini, binary"])
-        }
-        return format
-    }
-}
-
-/// The formats a command reads and writes: the type flags, else the file name.
-struct FormatChoice {
-    var inputType: String?
-    var outputType: String?
-
-    func input(for path: String) throws -> FileFormat {
-        try inputType.map(TypeOptions.parse) ?? FileFormat.forPath(path)
-    }
-
-    func output(for path: String, input: FileFormat) throws -> FileFormat {
-        try outputType.map(TypeOptions.parse) ?? input
-    }
-}
-
 /// Key flags, as sops has them.
 struct KeyOptions: ParsableArguments {
     @Option(name: [.customShort("a"), .customLong("age")], help: "Comma-separated age recipients (default: $SOPS_AGE_RECIPIENTS).")

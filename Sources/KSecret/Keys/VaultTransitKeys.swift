@@ -63,17 +63,9 @@ public enum VaultTransitKeys {
         return [UInt8](decoded)
     }
 
-    /// The helper binary: `$KSECRET_NET`, else `ksecret-net` beside the running executable, else on PATH.
+    /// The helper binary (NetHelper: `$KSECRET_NET`, else beside the running executable, else on PATH).
     static func helperPath(environment: KSecretEnvironment) -> String? {
-        if let explicit = environment["KSECRET_NET"] { return explicit }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let candidate = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("ksecret-net").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        for dir in (environment["PATH"] ?? "").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/ksecret-net") {
-            return "\(dir)/ksecret-net"
-        }
-        return nil
+        NetHelper.path(environment: environment)
     }
 
     /// Runs the helper with `input` on its standard input. Its standard error carries a message

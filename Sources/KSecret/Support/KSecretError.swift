@@ -56,6 +56,19 @@ public struct KSecretError: Error, Sendable, CustomStringConvertible {
         case noEditorFound = 201
         case failedToCompareVersions = 202
         case fileAlreadyEncrypted = 203
+
+        // ksecret's own codes for the credential flows (`db`, `ddns`), in a range sops leaves unused.
+        case databaseUnreachable = 30
+        case databaseAuthenticationFailed = 31
+        case databaseNotFound = 32
+        case databaseTLS = 33
+        case databaseError = 34
+        case rotationRolledBack = 35
+        case rotationUnresolved = 36
+        case ddnsRefused = 40
+        case ddnsUnreachable = 41
+        case ddnsUnexpectedAnswer = 42
+        case waitTimedOut = 43
     }
 }
 

@@ -4,8 +4,8 @@ import KSecret
 
 /// Message policy: `ksecret: error: <where>: <what>` then `ksecret: hint: <how>` lines, on stderr,
 /// lowercase, never a secret value; the exit code is sops's code for that failure (Documentation/ExitCodes.md).
-enum Diagnostics {
-    static func report(_ error: KSecretError) -> ExitCode {
+public enum Diagnostics {
+    public static func report(_ error: KSecretError) -> ExitCode {
         var lines = ["ksecret: error: \(error.description)"]
         if let snippet = error.location?.snippet {
             lines.append(contentsOf: snippet.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 })
@@ -18,12 +18,12 @@ enum Diagnostics {
         return ExitCode(error.code.rawValue)
     }
 
-    static func warn(_ message: String) {
+    public static func warn(_ message: String) {
         FileHandle.standardError.write(Data("ksecret: warning: \(message)\n".utf8))
     }
 
     /// Runs a command body, turning a KSecretError into its message and exit code.
-    static func run(_ body: () throws -> Void) throws {
+    public static func run(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as KSecretError {
