@@ -17,6 +17,14 @@ struct VaultTransitTests {
         return path
     }
 
+    /// A new age identity file in the test directory and its recipient.
+    func ageKey() throws -> (file: String, recipient: String) {
+        let keyFile = dir.appendingPathComponent("age.txt").path
+        let recipient = try Peers.run(Peers.ksecret!, ["keygen", "-o", keyFile]).stderr
+            .replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return (keyFile, recipient)
+    }
+
     static let plain = "database:\n    password: vault-wrapped-secret\n    port: 5432\n"
 
     @Test("sops wraps with transit, ksecret opens it; ksecret wraps, sops opens it; hc_vault entries alike")
@@ -57,9 +65,7 @@ struct VaultTransitTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let bao = try OpenBao.dev()
         let uri = "\(bao.address)/v1/transit/keys/sops"
-        let keyFile = dir.appendingPathComponent("age.txt").path
-        let recipient = try Peers.run(Peers.ksecret!, ["keygen", "-o", keyFile]).stderr
-            .replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let (keyFile, recipient) = try ageKey()
         _ = try write(".sops.yaml", """
             creation_rules:
               - path_regex: transit\\.yaml$
@@ -104,9 +110,7 @@ struct VaultTransitTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let bao = try OpenBao.dev()
         let uri = "\(bao.address)/v1/transit/keys/sops"
-        let keyFile = dir.appendingPathComponent("age.txt").path
-        let recipient = try Peers.run(Peers.ksecret!, ["keygen", "-o", keyFile]).stderr
-            .replacingOccurrences(of: "Public key: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let (keyFile, recipient) = try ageKey()
         let plain = try write("p.yaml", Self.plain)
         let file = try write("s.yaml", try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, plain], directory: dir).text)
         let both = ["VAULT_TOKEN": bao.rootToken, "SOPS_AGE_KEY_FILE": keyFile]
