@@ -128,6 +128,27 @@ struct VaultTransitTests {
         #expect(r.status == 0 && r.text.contains("vault-wrapped-secret"), "\(r.stderr)")
     }
 
+    @Test("VAULT_NAMESPACE selects the namespace the transit key lives in, for ksecret and sops alike")
+    func namespace() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bao = try OpenBao.dev(transitKey: "root-level")
+        try bao.bao(["namespace", "create", "team"])
+        _ = try Peers.run(OpenBao.binary!, ["secrets", "enable", "transit"],
+                          environment: ["BAO_ADDR": bao.address, "BAO_TOKEN": bao.rootToken, "BAO_NAMESPACE": "team"])
+        _ = try Peers.run(OpenBao.binary!, ["write", "-f", "transit/keys/k"],
+                          environment: ["BAO_ADDR": bao.address, "BAO_TOKEN": bao.rootToken, "BAO_NAMESPACE": "team"])
+        let env = ["VAULT_TOKEN": bao.rootToken, "VAULT_NAMESPACE": "team"]
+        let plain = try write("p.yaml", Self.plain)
+        let enc = try Peers.run(Peers.ksecret!, ["encrypt", "--hc-vault-transit", "\(bao.address)/v1/transit/keys/k", plain], environment: env, directory: dir)
+        #expect(enc.status == 0, "\(enc.stderr)")
+        let file = try write("s.yaml", enc.text)
+        let bySops = try Peers.run(Peers.sops!, ["decrypt", file], environment: env, directory: dir)
+        #expect(bySops.status == 0 && bySops.text.contains("vault-wrapped-secret"), "\(bySops.stderr)")
+        // Outside the namespace the key does not exist.
+        let outside = try Peers.run(Peers.ksecret!, ["decrypt", file], environment: ["VAULT_TOKEN": bao.rootToken], directory: dir)
+        #expect(outside.status == 128 && outside.stderr.contains("has no transit key k"), "\(outside.stderr)")
+    }
+
     @Test("failures say what happened: server unreachable, permission denied, key missing")
     func failures() throws {
         defer { try? FileManager.default.removeItem(at: dir) }

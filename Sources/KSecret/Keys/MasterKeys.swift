@@ -102,7 +102,7 @@ enum MasterKeys {
                                "cannot decrypt the data key of \(path): no secret key for any of its PGP keys (\(noSecretKey.joined(separator: ", ")))",
                                hints: hints.filter { !$0.hasPrefix("group 1: ") } + ["import the secret key (gpg --import), or ask someone who can open the file to add your key"])
         }
-        throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): none of its keys matches an identity at hand",
+        throw KSecretError(.couldNotRetrieveKey, "cannot decrypt the data key of \(path): none of its keys could be used",
                            hints: hints)
     }
 }
