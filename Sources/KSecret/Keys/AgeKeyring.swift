@@ -50,7 +50,7 @@ public final class AgeKeyring {
     private func identities() throws -> [any AgeIdentity] {
         if let loaded { return loaded }
         var result: [any AgeIdentity] = []
-        result += try sshIdentities()
+        result += sshIdentities()
         if let text = environment["SOPS_AGE_KEY"] {
             searched.append("SOPS_AGE_KEY")
             result += try parse(text, source: "SOPS_AGE_KEY")
@@ -75,23 +75,15 @@ public final class AgeKeyring {
 
     /// The ssh identities, as sops 3.11 loads them: `SOPS_AGE_SSH_PRIVATE_KEY_FILE` when set, and
     /// also `~/.ssh/id_ed25519` and `~/.ssh/id_rsa` when they exist.
-    private func sshIdentities() throws -> [any AgeIdentity] {
+    private func sshIdentities() -> [any AgeIdentity] {
         var paths: [String] = []
         if let path = environment["SOPS_AGE_SSH_PRIVATE_KEY_FILE"] { paths.append(path) }
         for name in ["id_ed25519", "id_rsa"] {
             let path = environment.homeDirectory + "/.ssh/" + name
             if FileManager.default.fileExists(atPath: path) { paths.append(path) }
         }
-        return try paths.map { path in
-            searched.append(path)
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw KSecretError(.couldNotRetrieveKey, "cannot read the ssh private key \(path)", location: SourceLocation(file: path))
-            }
-            do { return try SSHPrivateKey.parseIdentity(Array(data)) } catch {
-                throw KSecretError(.couldNotRetrieveKey, "cannot use the ssh private key \(path) as an age identity",
-                                   hints: ["ksecret reads OpenSSH ed25519 and RSA keys and PEM RSA keys"], cause: error)
-            }
-        }
+        searched += paths
+        return paths.map { LazySSHIdentity(path: $0) }
     }
 
     private func readKeyFile(_ path: String) throws -> String {
@@ -172,5 +164,28 @@ public enum ShellWordSplitter {
         }
         if inWord { words.append(current) }
         return words
+    }
+}
+
+/// An ssh private key file as an age identity, read and parsed only when a file has an ssh stanza:
+/// a decrypt of an X25519-only file (every helm render) never touches `~/.ssh/id_rsa`.
+final class LazySSHIdentity: AgeIdentity, @unchecked Sendable {
+    let path: String
+    private var parsed: (any AgeIdentity)?
+
+    init(path: String) { self.path = path }
+
+    func unwrap(stanzas: [AgeStanza]) throws -> [UInt8]? {
+        guard stanzas.contains(where: { $0.type == "ssh-ed25519" || $0.type == "ssh-rsa" }) else { return nil }
+        if parsed == nil {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw KSecretError(.couldNotRetrieveKey, "cannot read the ssh private key \(path)", location: SourceLocation(file: path))
+            }
+            do { parsed = try SSHPrivateKey.parseIdentity(Array(data)) } catch {
+                throw KSecretError(.couldNotRetrieveKey, "cannot use the ssh private key \(path) as an age identity",
+                                   hints: ["ksecret reads OpenSSH ed25519 and RSA keys and PEM RSA keys"], cause: error)
+            }
+        }
+        return try parsed!.unwrap(stanzas: stanzas)
     }
 }

@@ -55,7 +55,7 @@ public enum VaultTransitKeys {
     static func unwrap(_ entry: VaultKeyEntry, environment: KSecretEnvironment) throws -> [UInt8] {
         var output = try runHelper(["transit", "decrypt", "--address", entry.vaultAddress, "--engine", entry.enginePath, "--key", entry.keyName],
                                    input: Array(entry.enc.utf8) + [0x0A], environment: environment)
-        defer { output.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { _ = output.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let decoded = Data(base64Encoded: text) else {
             throw KSecretError(.couldNotRetrieveKey, "Vault at \(entry.vaultAddress) returned a malformed plaintext for key \(entry.keyName)")
