@@ -149,4 +149,44 @@ struct SopsInteropTests {
         try #require(dec.status == 0, "ksecret decrypt: \(dec.stderr)")
         #expect(dec.text == String(decoding: original, as: UTF8.self))
     }
+
+    /// Files large enough for ksecret to walk on two threads (Envelope.splitThreshold leaves): the
+    /// bulk at the root, and under one key two levels down.
+    static func largeYAML(nested: Bool) -> String {
+        var lines = ["# large file"]
+        if nested { lines += ["config:", "  app:"] }
+        let pad = nested ? "    " : ""
+        for i in 0..<600 {
+            lines.append("\(pad)item\(i):")
+            lines.append("\(pad)  # about \(i)")
+            lines += ["\(pad)  name: name-\(i)", "\(pad)  port: \(i)", "\(pad)  on: \(i % 2 == 0)", "\(pad)  list: [a\(i), 2]", "\(pad)  note_unencrypted: clear"]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test("a file large enough for two threads crosses to sops and back", arguments: [false, true])
+    func largeFile(nested: Bool) throws {
+        let dir = try Peers.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("large.yaml")
+        try Data(Self.largeYAML(nested: nested).utf8).write(to: file)
+        let reference = try sopsReference(file.path, in: dir)
+
+        let enc = try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, file.path], environment: env, directory: dir)
+        try #require(enc.status == 0, "ksecret encrypt: \(enc.stderr)")
+        let ksecretFile = dir.appendingPathComponent("k.yaml")
+        try Data(enc.stdout).write(to: ksecretFile)
+        let bySops = try Peers.run(Peers.sops!, ["decrypt", ksecretFile.path], environment: env, directory: dir)
+        try #require(bySops.status == 0, "sops decrypt of ksecret's file: \(bySops.stderr)")
+        #expect(bySops.stdout == reference)
+        let back = try Peers.run(Peers.ksecret!, ["decrypt", ksecretFile.path], environment: env, directory: dir)
+        #expect(back.text == Self.largeYAML(nested: nested))
+
+        let sopsEnc = try Peers.run(Peers.sops!, ["encrypt", "--age", recipient, file.path], environment: env, directory: dir)
+        let sopsFile = dir.appendingPathComponent("s.yaml")
+        try Data(sopsEnc.stdout).write(to: sopsFile)
+        let byKsecret = try Peers.run(Peers.ksecret!, ["decrypt", sopsFile.path], environment: env, directory: dir)
+        try #require(byKsecret.status == 0, "ksecret decrypt of sops's file: \(byKsecret.stderr)")
+        #expect(byKsecret.stdout == reference)
+    }
 }

@@ -6,7 +6,7 @@ import KSecretCrypto
 ///
 /// State kept incrementally for speed: the AAD bytes of the current path, whether any key on the
 /// path matched a path rule, and (only for comment rules) the comment stack.
-final class EnvelopeWalker {
+final class EnvelopeWalker: @unchecked Sendable { // one thread at a time: each thread of a split walk has its own
     enum Mode { case encrypt, decrypt, macOnly }
 
     let mode: Mode
@@ -16,6 +16,9 @@ final class EnvelopeWalker {
     var stash: IVStash
     let random: (Int) -> [UInt8]
     let hasher = Hasher(.sha512)
+    /// When set, the MAC's input is collected here instead of hashed: the second half of a split
+    /// walk (`Envelope.walkBranches`) hands its bytes to the first half's hasher, in order.
+    var macBytes: [UInt8]?
     /// The data key's AES schedule, set up once for all values of the file.
     private lazy var cipher: AESGCMKey? = try? AESGCMKey(key: key)
 
@@ -55,6 +58,38 @@ final class EnvelopeWalker {
         pathAAD = []
         commentStack = []
         return try walk(node, pathMatched: false, inSequence: false)
+    }
+
+    /// Whether a path rule matches any of `keys` (the keys leading to a container).
+    func pathMatched(_ keys: [String]) -> Bool {
+        trackPath && keys.contains(where: matcher.keyMatches)
+    }
+
+    /// Walks part of a container's entries as `walkRoot` would reach them: `keys` lead from the root
+    /// to the mapping. Only for walks without comment rules (`canSplit`), which keep no state across entries.
+    func walkEntries(_ entries: [MappingEntry], under keys: [String]) throws -> [MappingEntry] {
+        enter(keys)
+        return try walkMapping(entries, pathMatched: pathMatched(keys))
+    }
+
+    /// As `walkEntries`, for part of a sequence's items.
+    func walkItems(_ items: [Node], under keys: [String]) throws -> [Node] {
+        enter(keys)
+        return try walkSequence(items, pathMatched: pathMatched(keys))
+    }
+
+    /// Whether a walk's work can be split between threads: comment rules keep a stack across
+    /// entries, so they are walked in one piece.
+    var canSplit: Bool { !trackComments }
+
+    private func enter(_ keys: [String]) {
+        path = keys
+        pathAAD = []
+        for k in keys {
+            pathAAD.append(contentsOf: k.utf8)
+            pathAAD.append(UInt8(ascii: ":"))
+        }
+        commentStack = []
     }
 
     // MARK: - structure
@@ -113,6 +148,15 @@ final class EnvelopeWalker {
     }
 
     private func hash(_ value: ScalarValue) {
+        if macBytes != nil {
+            switch value {
+            case .string(let s): macBytes!.append(contentsOf: s.utf8)
+            case .bytes(let b): macBytes!.append(contentsOf: b)
+            case .null: break
+            default: macBytes!.append(contentsOf: ValueCodec.macBytes(value))
+            }
+            return
+        }
         switch value {
         case .string(let s):
             if !s.isEmpty { hasher.update(s) }

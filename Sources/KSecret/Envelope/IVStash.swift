@@ -51,11 +51,20 @@ public struct IVStash: Sendable, Equatable {
     }
 
     func iv(aad: [UInt8], value: ScalarValue) -> [UInt8]? {
-        Self.key(aad: aad, value: value).flatMap { ivs[$0] }
+        // A new file's stash is empty: no key to build per value.
+        if ivs.isEmpty { return nil }
+        return Self.key(aad: aad, value: value).flatMap { ivs[$0] }
     }
 
     func iv(aad: [UInt8], comment: String) -> [UInt8]? {
-        ivs[Key(aad: aad, kind: Self.commentKind, bytes: Array(comment.utf8))]
+        if ivs.isEmpty { return nil }
+        return ivs[Key(aad: aad, kind: Self.commentKind, bytes: Array(comment.utf8))]
+    }
+
+    /// Adds what `other` recorded (the second half of a split walk: its paths are not this one's).
+    mutating func merge(_ other: IVStash) {
+        guard recording else { return }
+        ivs.merge(other.ivs) { mine, _ in mine }
     }
 
     /// Records the IV of a value at `aad` (the AAD string, e.g. `app:port:`).
