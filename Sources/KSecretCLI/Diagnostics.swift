@@ -18,6 +18,15 @@ public enum Diagnostics {
         return ExitCode(error.code.rawValue)
     }
 
+    /// The exit status of a command run outside swift-argument-parser (the fast paths): a
+    /// KSecretError as `report` gives it, any other error printed as swift-argument-parser would, status 1.
+    public static func status(of error: any Error) -> Int32 {
+        if let error = error as? KSecretError { return report(error).rawValue }
+        if let code = error as? ExitCode { return code.rawValue }
+        FileHandle.standardError.write(Data("ksecret: error: \(error)\n".utf8))
+        return 1
+    }
+
     public static func warn(_ message: String) {
         FileHandle.standardError.write(Data("ksecret: warning: \(message)\n".utf8))
     }

@@ -99,10 +99,8 @@ enum DecryptFastPath {
         do {
             try Decrypt.perform(file: file, extract: extract, ignoreMac: ignoreMac, types: types, exitWhenDone: true)
             return 0
-        } catch let error as KSecretError {
-            return Diagnostics.report(error).rawValue
         } catch {
-            return 1
+            return Diagnostics.status(of: error)
         }
     }
 }

@@ -39,7 +39,8 @@ struct Edit: ParsableCommand {
                 opened = o
             } else {
                 newFileOptions = try KeyResolution.options(path: file, input: format, output: format, config: config,
-                                                           keys: keys, selection: selection, environment: environment)
+                                                           keys: keys.plan(environment: environment), selection: selection.given(),
+                                                           macOnlyEncrypted: selection.macOnlyEncrypted, environment: environment)
                 plaintext = Array(Self.example(for: format).utf8)
             }
             let session = try EditSession(name: URL(fileURLWithPath: file).lastPathComponent)

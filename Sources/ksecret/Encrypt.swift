@@ -32,16 +32,75 @@ struct Encrypt: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let environment = KSecretEnvironment()
-            try WriteTarget.check(inPlace: inPlace, output: output, file: file)
-            let path = filenameOverride ?? file
-            let input = try types.input(for: path)
-            let outputFormat = try types.output(for: path, input: input)
-            let options = try KeyResolution.options(path: path, input: input, output: outputFormat, config: config,
-                                                    keys: keys, selection: selection, environment: environment)
-            let bytes = try Input.read(file)
-            let result = try SecretsEngine(environment: environment).encrypt(bytes, options: options)
-            try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
+            try Self.perform(file: file, inPlace: inPlace, output: output, filenameOverride: filenameOverride, config: config,
+                             types: types.choice, keys: { keys.plan(environment: $0) }, selection: try selection.given(),
+                             macOnlyEncrypted: selection.macOnlyEncrypted)
+        }
+    }
+
+    /// The command's work, shared with `EncryptFastPath`. `keys` gives the plan of the key flags
+    /// (and their variables) in the command's environment.
+    static func perform(file: String, inPlace: Bool = false, output: String? = nil, filenameOverride: String? = nil,
+                        config: String? = nil, types: FormatChoice, keys: (KSecretEnvironment) -> KeyPlan?,
+                        selection: (key: String, value: String)? = nil, macOnlyEncrypted: Bool = false,
+                        exitWhenDone: Bool = false) throws {
+        let environment = KSecretEnvironment()
+        try WriteTarget.check(inPlace: inPlace, output: output, file: file)
+        let path = filenameOverride ?? file
+        let input = try types.input(for: path)
+        let outputFormat = try types.output(for: path, input: input)
+        let options = try KeyResolution.options(path: path, input: input, output: outputFormat, config: config,
+                                                keys: keys(environment), selection: selection,
+                                                macOnlyEncrypted: macOnlyEncrypted, environment: environment)
+        let bytes = try Input.read(file)
+        // Written (unbuffered, or renamed into place), the process can end without freeing the
+        // trees of a large file one object at a time.
+        let keeper = exitWhenDone ? SecretsEngine.Keeper() : nil
+        let result = try SecretsEngine(environment: environment).encrypt(bytes, options: options, keeping: keeper)
+        try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
+        if exitWhenDone { Foundation.exit(0) }
+    }
+}
+
+/// `ksecret encrypt [--age R] [-i | --output F] [--input-type T] [--output-type T]
+/// [--filename-override P] [--config C] FILE` without building the whole command tree (as
+/// `DecryptFastPath`). Anything else goes through swift-argument-parser as usual.
+enum EncryptFastPath {
+    static func run(_ arguments: [String]) -> Int32? {
+        guard arguments.first == "encrypt" else { return nil }
+        var types = FormatChoice()
+        var age: String?, output: String?, filenameOverride: String?, config: String?, file: String?
+        var inPlace = false
+        var i = 1
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "-i", "--in-place": inPlace = true
+            case "--age", "-a", "--output", "--input-type", "--output-type", "--filename-override", "--config":
+                guard i + 1 < arguments.count else { return nil }
+                let value = arguments[i + 1]
+                switch a {
+                case "--age", "-a": age = value
+                case "--output": output = value
+                case "--input-type": types.inputType = value
+                case "--output-type": types.outputType = value
+                case "--filename-override": filenameOverride = value
+                default: config = value
+                }
+                i += 1
+            default:
+                guard file == nil, a == "-" || !a.hasPrefix("-") else { return nil }
+                file = a
+            }
+            i += 1
+        }
+        guard let file else { return nil }
+        do {
+            try Encrypt.perform(file: file, inPlace: inPlace, output: output, filenameOverride: filenameOverride, config: config,
+                                types: types, keys: { KeyOptions.plan(age: age, environment: $0) }, exitWhenDone: true)
+            return 0
+        } catch {
+            return Diagnostics.status(of: error)
         }
     }
 }
@@ -68,16 +127,17 @@ enum WriteTarget {
 enum KeyResolution {
     /// Everything `encrypt` (and `edit` of a new file) needs: keys, selection and store settings
     /// from the flags, else from the creation rule matching `path`.
-    static func options(path: String, input: FileFormat, output: FileFormat, config: String?, keys: KeyOptions,
-                        selection: SelectionOptions, environment: KSecretEnvironment) throws -> EncryptOptions {
+    static func options(path: String, input: FileFormat, output: FileFormat, config: String?, keys: KeyPlan?,
+                        selection: (key: String, value: String)?, macOnlyEncrypted: Bool,
+                        environment: KSecretEnvironment) throws -> EncryptOptions {
         let configFile = try ConfigLocator.load(explicit: config, environment: environment)
         let rule = configFile?.rule(for: path)
-        let plan = try Self.plan(cli: keys.plan(environment: environment), rule: rule, config: configFile, path: path)
-        let selected = try selection.given() ?? rule?.selection
+        let plan = try Self.plan(cli: keys, rule: rule, config: configFile, path: path)
+        let selected = selection ?? rule?.selection
         return EncryptOptions(
             path: path, inputFormat: input, outputFormat: output, keys: plan,
             selection: selected.flatMap { SelectionRule(metadataKey: $0.key, value: $0.value) } ?? .default,
-            macOnlyEncrypted: selection.macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
+            macOnlyEncrypted: macOnlyEncrypted || (rule?.macOnlyEncrypted ?? false),
             storeOptions: configFile?.storeOptions ?? StoreOptions())
     }
 

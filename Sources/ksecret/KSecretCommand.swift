@@ -23,7 +23,7 @@ struct KSecretCommand: ParsableCommand {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if NetExecutable.handles(arguments) { NetExecutable.exec(arguments) }
-        if let status = DecryptFastPath.run(arguments) {
+        if let status = DecryptFastPath.run(arguments) ?? EncryptFastPath.run(arguments) {
             Foundation.exit(status)
         }
         // helm runs the downloader once per secrets:// value file at every render: no argument parser.

@@ -18,6 +18,12 @@ struct KeyOptions: ParsableArguments {
 
     /// The keys named on the command line or in the environment; nil when none are.
     func plan(environment: KSecretEnvironment) -> KeyPlan? {
+        Self.plan(age: age, pgp: pgp, vault: vault, shamirThreshold: shamirThreshold, environment: environment)
+    }
+
+    /// The plan of the flags' values (nil for a flag not given), each falling back to its variable.
+    static func plan(age: String?, pgp: String? = nil, vault: String? = nil, shamirThreshold: Int? = nil,
+                     environment: KSecretEnvironment) -> KeyPlan? {
         func list(_ flag: String?, _ variable: String) -> [String] {
             (flag ?? environment[variable] ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -40,7 +40,7 @@ struct SetValue: ParsableCommand {
             let opened = try engine.open(bytes, path: file, format: try types.input(for: file), ignoreMac: ignoreMac)
             let current = try? opened.document.value(at: components)
             if idempotent, let current, current.sameValue(as: newValue) { return }
-            let document = try opened.document.setting(newValue, at: components)
+            let document = opened.document.setting(newValue, at: components)
             try AtomicFile.write(try engine.reseal(opened, document: document), to: file)
         }
     }

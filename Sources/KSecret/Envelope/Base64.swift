@@ -17,31 +17,40 @@ enum Base64 {
 
     /// Appends the base64 text of `bytes` to `out`.
     static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + encodedLength(bytes.count))
-        alphabet.withUnsafeBufferPointer { a in
-            var i = 0
-            let n = bytes.count
-            while i + 3 <= n {
-                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-                out.append(a[Int(v >> 18 & 63)])
-                out.append(a[Int(v >> 12 & 63)])
-                out.append(a[Int(v >> 6 & 63)])
-                out.append(a[Int(v & 63)])
-                i += 3
-            }
-            let rest = n - i
-            if rest == 1 {
-                let v = UInt32(bytes[i]) << 16
-                out.append(a[Int(v >> 18 & 63)])
-                out.append(a[Int(v >> 12 & 63)])
-                out.append(UInt8(ascii: "="))
-                out.append(UInt8(ascii: "="))
-            } else if rest == 2 {
-                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-                out.append(a[Int(v >> 18 & 63)])
-                out.append(a[Int(v >> 12 & 63)])
-                out.append(a[Int(v >> 6 & 63)])
-                out.append(UInt8(ascii: "="))
+        guard !bytes.isEmpty else { return }
+        let start = out.count
+        // Grow once, then fill through a pointer: a per-byte append is most of the cost otherwise.
+        out.append(contentsOf: repeatElement(0, count: encodedLength(bytes.count)))
+        out.withUnsafeMutableBufferPointer { _ = encode(bytes, to: $0, at: start) }
+    }
+
+    /// Writes the base64 text of `bytes` into `o` from index `j` (room for `encodedLength` bytes
+    /// must be there); returns the index after it.
+    static func encode(_ bytes: [UInt8], to o: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        let n = bytes.count
+        precondition(start + encodedLength(n) <= o.count, "base64 output buffer too small")
+        return alphabet.withUnsafeBufferPointer { a in
+            bytes.withUnsafeBufferPointer { b in
+                var i = 0, j = start
+                while i + 3 <= n {
+                    let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+                    o[j] = a[Int(v >> 18 & 63)]
+                    o[j + 1] = a[Int(v >> 12 & 63)]
+                    o[j + 2] = a[Int(v >> 6 & 63)]
+                    o[j + 3] = a[Int(v & 63)]
+                    i += 3
+                    j += 4
+                }
+                let rest = n - i
+                if rest > 0 {
+                    let v = UInt32(b[i]) << 16 | (rest == 2 ? UInt32(b[i + 1]) << 8 : 0)
+                    o[j] = a[Int(v >> 18 & 63)]
+                    o[j + 1] = a[Int(v >> 12 & 63)]
+                    o[j + 2] = rest == 2 ? a[Int(v >> 6 & 63)] : UInt8(ascii: "=")
+                    o[j + 3] = UInt8(ascii: "=")
+                    j += 4
+                }
+                return j
             }
         }
     }

@@ -88,19 +88,25 @@ public struct EncryptedValue: Sendable, Equatable {
         return nil
     }
 
-    /// The text form, fields in sops's order.
+    /// The text form, fields in sops's order, written straight into the string's storage.
     public var text: String {
-        var out: [UInt8] = []
-        out.reserveCapacity(60 + Base64.encodedLength(data.count) + type.utf8.count)
-        out.append(contentsOf: Self.prefix)
-        Base64.encode(data, into: &out)
-        out.append(contentsOf: Self.ivMarker)
-        Base64.encode(iv, into: &out)
-        out.append(contentsOf: Self.tagMarker)
-        Base64.encode(tag, into: &out)
-        out.append(contentsOf: Self.typeMarker)
-        out.append(contentsOf: type.utf8)
-        out.append(0x5D)
-        return String(decoding: out, as: UTF8.self)
+        let count = Self.prefix.count + Base64.encodedLength(data.count) + Self.ivMarker.count + Base64.encodedLength(iv.count)
+            + Self.tagMarker.count + Base64.encodedLength(tag.count) + Self.typeMarker.count + type.utf8.count + 1
+        return String(unsafeUninitializedCapacity: count) { o in
+            func put(_ bytes: [UInt8], at j: Int) -> Int {
+                _ = UnsafeMutableBufferPointer(rebasing: o[j..<(j + bytes.count)]).initialize(from: bytes)
+                return j + bytes.count
+            }
+            var j = put(Self.prefix, at: 0)
+            j = Base64.encode(data, to: o, at: j)
+            j = put(Self.ivMarker, at: j)
+            j = Base64.encode(iv, to: o, at: j)
+            j = put(Self.tagMarker, at: j)
+            j = Base64.encode(tag, to: o, at: j)
+            j = put(Self.typeMarker, at: j)
+            j = put(Array(type.utf8), at: j)
+            o[j] = 0x5D
+            return j + 1
+        }
     }
 }

@@ -90,7 +90,10 @@ struct YAMLPatcher {
         var patches: [Patch] = []
         var expandedAliases: Set<Int> = []
         var encrypted: Set<Int> = []
-        for branch in document.branches { encryptedLeaves(branch, into: &encrypted) }
+        // Only an anchor's leaves are ever looked up: a file without aliases needs no set.
+        if !layout.aliasTargets.isEmpty {
+            for branch in document.branches { encryptedLeaves(branch, into: &encrypted) }
+        }
         var written = self
         written.encryptedOrigins = encrypted
         for branch in document.branches { written.collect(branch, into: &patches, aliases: &expandedAliases) }
@@ -179,7 +182,7 @@ struct YAMLPatcher {
                 }
                 return
             }
-            patches.append(contentsOf: scalarPatches(scalar.value, origin: origin))
+            scalarPatches(scalar.value, origin: origin, into: &patches)
         case .comment(let comment):
             guard let id = comment.origin else { return }
             if id < 0 {
@@ -311,15 +314,14 @@ struct YAMLPatcher {
         }
     }
 
-    private func scalarPatches(_ value: ScalarValue, origin: YAMLLayout.ScalarSpan) -> [Patch] {
-        var patches: [Patch] = []
-        if value == origin.value && !(value == .float(.nan)) { return [] }
-        if case .float(let f) = value, f.isNaN, case .float(let g) = origin.value, g.isNaN { return [] }
+    private func scalarPatches(_ value: ScalarValue, origin: YAMLLayout.ScalarSpan, into patches: inout [Patch]) {
+        if value == origin.value && !(value == .float(.nan)) { return }
+        if case .float(let f) = value, f.isNaN, case .float(let g) = origin.value, g.isNaN { return }
         if isEncrypted(value) {
             if let tag = origin.droppableTag { patches.append(Patch(range: tag, text: "")) }
             let text = carrier(value, origin: origin)
             if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
-            return patches
+            return
         }
         var context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
         context.atEndOfInput = origin.span.upperBound == unterminatedEnd
@@ -332,13 +334,12 @@ struct YAMLPatcher {
                 let body = String(text[br...])
                 if !layout.source[header].elementsEqual(head.utf8) { patches.append(Patch(range: header, text: head)) }
                 if !layout.source[origin.span].elementsEqual(body.utf8) { patches.append(Patch(range: origin.span, text: body)) }
-                return patches
+                return
             }
             patches.append(Patch(range: header.lowerBound..<origin.span.upperBound, text: text))
-            return patches
+            return
         }
         if text.utf8.contains(0x0A) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
         if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
-        return patches
     }
 }
