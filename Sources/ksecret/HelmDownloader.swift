@@ -71,17 +71,20 @@ struct HelmDownloader: ParsableCommand {
                                hints: ["a relative path is relative to the directory helm runs in (\(environment.currentDirectory))"])
         }
         let bytes = try AtomicFile.read(file)
-        guard let format = encryptedFormat(bytes, path: file) else { return bytes }
-        return try SecretsEngine(environment: environment).open(bytes, path: file, format: format, forRewrite: false)
-            .plaintext(format: format)
+        guard let parsed = encryptedFile(bytes, path: file) else { return bytes }
+        return try SecretsEngine(environment: environment).open(parsed: parsed, path: file, forRewrite: false)
+            .plaintext(format: parsed.format)
     }
 
-    /// The format in which the file is sops-encrypted, nil when it is not: the one its name
-    /// says, then YAML (values files), JSON and binary.
-    static func encryptedFormat(_ bytes: [UInt8], path: String) -> FileFormat? {
+    /// The file as parsed in the format in which it is sops-encrypted, nil when it is not: the
+    /// one its name says, then YAML (values files), JSON and binary.
+    static func encryptedFile(_ bytes: [UInt8], path: String) -> ParsedFile? {
         var candidates = [FileFormat.forPath(path)]
         for format in [FileFormat.yaml, .json, .binary] where !candidates.contains(format) { candidates.append(format) }
-        return candidates.first { SecretsEngine.isEncrypted(bytes, path: path, format: $0) }
+        for format in candidates {
+            if let parsed = SecretsEngine.parsedIfEncrypted(bytes, path: path, format: format) { return parsed }
+        }
+        return nil
     }
 
     /// helm-secrets' switches for the key-import schemes.

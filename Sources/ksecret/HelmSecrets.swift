@@ -138,7 +138,7 @@ struct HelmSecrets: ParsableCommand {
         let environment = KSecretEnvironment()
         let rewritten = ValuesArgumentRewriter.rewrite(helmArguments) { path in
             guard let bytes = try? AtomicFile.read(path) else { return false }
-            return HelmDownloader.encryptedFormat(bytes, path: path) != nil
+            return HelmDownloader.encryptedFile(bytes, path: path) != nil
         }
         let helm = environment["HELM_SECRETS_HELM_PATH"] ?? environment["HELM_BIN"] ?? "helm"
         try? FileHandle.standardOutput.synchronize()

@@ -22,7 +22,7 @@ struct DDNS: ParsableCommand {
 
 enum NetExecutable {
     static let name = NetHelper.name
-    static let commands: Set<String> = ["db", "ddns"]
+    static let commands = ["db", "ddns"]
 
     /// Whether `arguments` (without the program name) are for ksecret-net: `db ...`, `ddns ...`,
     /// or `help db ...`. Checked before the argument parser, so `--help` goes through too.

@@ -117,8 +117,15 @@ public struct SecretsEngine: Sendable {
 
     /// True when the file has sops metadata with a version and a MAC (`filestatus`).
     public static func isEncrypted(_ bytes: [UInt8], path: String, format: FileFormat) -> Bool {
-        guard let parsed = try? format.store.parse(bytes, path: path), let node = parsed.metadata else { return false }
-        return node["version"]?.stringValue?.isEmpty == false && node["mac"]?.stringValue?.isEmpty == false
+        parsedIfEncrypted(bytes, path: path, format: format) != nil
+    }
+
+    /// The file parsed by `format`'s store when it is encrypted in that format (see `isEncrypted`),
+    /// for `open(parsed:)` without a second parse.
+    public static func parsedIfEncrypted(_ bytes: [UInt8], path: String, format: FileFormat) -> ParsedFile? {
+        guard let parsed = try? format.store.parse(bytes, path: path), let node = parsed.metadata,
+              node["version"]?.stringValue?.isEmpty == false, node["mac"]?.stringValue?.isEmpty == false else { return nil }
+        return parsed
     }
 }
 
