@@ -122,6 +122,24 @@ struct SopsInteropTests {
         try expectSameContent(dec.stdout, reference, file: file)
     }
 
+    /// Fuzz findings (Documentation/Robustness.md) where the file ksecret wrote did not open: sops
+    /// must read what ksecret now writes for them, and see the data its own encryption gives.
+    static let fuzzFindings: [(name: String, text: String)] = [
+        ("crlf-lone-cr.yaml", "---\r\nnest: |\r\n  line one\r\n  line two\r\n\r\nfolded: >-\r\n  paragraph one\r\n\r\n  paragraph two\r\n"
+            + "keep: |+\r\n  kept\r\n\r\n\r\nnested:\r\n  cert: |\r\n   -----BEGIN-----\r  next: |\r\n   x\r\n"),
+        ("mac-line-ends.yaml", "a: |\r  one\r  two\rb: plain\r# note\rc: 3\r"),
+    ]
+
+    @Test("a fuzz finding's file that ksecret encrypts decrypts with sops to what sops's own encryption gives",
+          arguments: fuzzFindings.map(\.name))
+    func fuzzFindingToSops(name: String) throws {
+        let dir = try Peers.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent(name)
+        try Data(Self.fuzzFindings.first { $0.name == name }!.text.utf8).write(to: file)
+        try ksecretToSops(file: file.path)
+    }
+
     @Test("a file sops encrypts decrypts with ksecret to what sops decrypts it to", arguments: inputs)
     func sopsToKsecret(file: String) throws {
         let dir = try Peers.temporaryDirectory()

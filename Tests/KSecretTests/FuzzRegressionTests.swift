@@ -90,3 +90,87 @@ struct FuzzRegressionTests {
         #expect(age(try INIStore().parse(Array(ini.replacingOccurrences(of: index, with: "0").utf8), path: "f.ini").metadata))
     }
 }
+
+/// The YAML findings of the long run (Documentation/Robustness.md): files ksecret wrote and could
+/// not read back.
+extension FuzzRegressionTests {
+    /// The values of a parse of `bytes`, failing the test when it does not parse.
+    static func yamlValues(_ bytes: [UInt8]) throws -> [String] {
+        values(try YAMLStore().parse(bytes, path: "f.yaml").document)
+    }
+
+    @Test("FuzzEncryptDecrypt: a CRLF file with block scalars and a lone CR line break decrypts (was a MAC mismatch, exit 51)",
+          arguments: [
+              // encrypt-decrypt-yaml-mac-mismatch, shortened: the lone CR after `-----BEGIN-----` ends a line
+              "---\r\nnest: |\r\n  line one\r\n  line two\r\n\r\nfolded: >-\r\n  paragraph one\r\n\r\n  paragraph two\r\nkeep: |+\r\n  kept\r\n\r\n\r\n"
+                  + "---\r\nnested:\r\n  cert: |\r\n   -----BEGIN-----\r  next: |\r\n   x\r\n",
+              // only lone CRs (classic Mac line ends), a plain scalar and a comment among them
+              "a: |\r  one\r  two\rb: plain\r# note\rc: 3\r",
+              // NEL (U+0085) is a line break to YAML as well
+              "a: |\u{85}  one\u{85}b: 2\n",
+          ])
+    func loneCarriageReturn(plain: String) throws {
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == (try Self.yamlValues(Array(plain.utf8))))
+        // Written back after a change (the layout-preserving path), the file still opens.
+        let resealed = try Self.engine().reseal(opened, document: opened.document)
+        #expect(Self.values(try Self.engine().open(resealed, path: "f.yaml", format: .yaml).document) == Self.values(opened.document))
+    }
+
+    @Test("FuzzYAMLStore: the canonical writer quotes what libyaml cannot read unquoted (was: control characters, tab indentation)",
+          arguments: [
+              "\u{82}BC",                       // a C1 control character (yaml-canonical-control-character)
+              "\t\n\tover two lines",            // a tab first, then lines (yaml-canonical-invalid-indent)
+              "\t",
+              "a\u{85}b",                        // NEL inside a line
+              "a\u{2028}b\nc",                   // LS inside a multi-line value
+              "x\u{FFFE}y",                      // not a character: needs an escape
+              "\u{FEFF}bom",
+              "tab\tinside\nand a line",
+              "  leading\n\tand a tab",
+          ])
+    func canonicalWriterQuotes(value: String) throws {
+        for key in ["k", value] where !key.isEmpty {
+            let document = Document(branches: [.mapping([.pair(key: key, value: .scalar(Scalar(.string(value)))),
+                                                         .pair(key: "list", value: .sequence([.scalar(Scalar(.string(value)))]))])])
+            let written = try YAMLStore().emit(document, metadata: nil, source: nil, options: StoreOptions())
+            let read = try YAMLStore().parse(written, path: "f.yaml")
+            let v = "\(ScalarValue.string(value))"
+            #expect(Self.values(read.document) == [key, v, "list", v], "written as \(String(reflecting: String(decoding: written, as: UTF8.self)))")
+        }
+    }
+
+    @Test("FuzzYAMLStore: a CRLF multi-document file with stray CRs and a sops block keeps its metadata (yaml-crlf-metadata-round-trip)")
+    func crlfMetadataRoundTrip() throws {
+        // The input as the fuzzer found it (Fuzz/Findings/yaml-crlf-metadata-round-trip).
+        let text = "---\r\n# CZLF with block s@calars and several documents\r\nscript: |\r t`e list\n  - alpha\n  # between\r\r\r\r\r\r\r\r\r\r\r\r#ENC[AES256_GCM,data:/u1Kqj6lWZ4WjQdeQjmA==,type:int]\nsops:\n    shamir_threshold: 2\n    key_groups:\n        - hc_vault: []\n          age:\n            - reci      enc: |\n                -----BEGIN AGE ENCRYPTED FILE-----\n                        ai8YZXNFbHVMamNoTHVRcnZVcTNTYlFqcEUwCkpXR1VQL3JYZktwNEFwMTVk lTEpQ\n                Tko4SGdaVStVUVlDSHYxWDVuRDgvU]\r"
+        let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+        for source in [nil, parsed] as [ParsedFile?] {
+            let written = try YAMLStore().emit(parsed.document, metadata: parsed.metadata, source: source, options: StoreOptions())
+            let again = try YAMLStore().parse(written, path: "f.yaml")
+            #expect(again.metadata?.strippingOrigins() == parsed.metadata?.strippingOrigins())
+            #expect(Self.values(again.document) == Self.values(parsed.document))
+        }
+    }
+
+    @Test("FuzzYAMLStore: a stream with a sops block in several documents reads and writes back (the first block is the file's)",
+          arguments: [
+              "a: 1\nsops:\n  version: 3.11.0\n---\nb: 2\nsops:\n  version: 3.11.0\n",
+              "a: 1\nsops:\n  version: 3.11.0\n---\nb: 2\nsops:\n  version: 3.12.0\n",
+              "sops:\n  version: 3.11.0\na: 1\n---\nsops:\n  version: 3.11.0\nb: 2\n",
+              "  a: 1\n  sops:\n    version: 3.11.0\n---\nb: 2\nsops:\n  version: 3.11.0",
+              "{a: 1, sops: {version: 3.11.0}}\n---\nb: 2\nsops:\n  version: 3.11.0\n",
+              "- a\n---\nsops:\n  version: 3.11.0\n---\n- b\n---\nsops:\n  version: 3.11.0\n",
+          ])
+    func severalSopsBlocks(text: String) throws {
+        let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+        #expect(parsed.metadata?["version"]?.stringValue == "3.11.0")
+        for source in [nil, parsed] as [ParsedFile?] {
+            let written = try YAMLStore().emit(parsed.document, metadata: parsed.metadata, source: source, options: StoreOptions())
+            let again = try YAMLStore().parse(written, path: "f.yaml")
+            #expect(again.metadata?.strippingOrigins() == parsed.metadata?.strippingOrigins())
+            #expect(Self.values(again.document) == Self.values(parsed.document))
+        }
+    }
+}

@@ -37,7 +37,7 @@ struct YAMLEmitter {
             case .comment(let c):
                 out += "#" + c.text + lineBreak
             case .pair(let key, let value):
-                out += YAMLScalarRenderer.auto(key, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit)) + ":"
+                out += YAMLScalarRenderer.key(key, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit)) + ":"
                 // Block content must stand right of its key: under a `- ` item the base is the dash.
                 emitValue(value, indent: indent, base: base + unit > indent ? base : indent, out: &out)
             }
