@@ -9,6 +9,8 @@ public struct DotenvStore: Store {
     static let prefix = "sops_"
 
     public func parse(_ bytes: [UInt8], path: String) throws -> ParsedFile {
+        // Keys and values are text: a byte that is not UTF-8 would come back as U+FFFD.
+        try StoreErrors.checkText(bytes, path: path, format: "dotenv", controls: false)
         var entries: [MappingEntry] = []
         var spans: [Range<Int>] = []
         var flat: [(key: String, value: String)] = []
