@@ -236,7 +236,7 @@ extension FuzzRegressionTests {
           arguments: [
               "k\"e`y",            // both quote kinds (encrypt-decrypt-ini-key-bytes)
               "\"quoted\"", "'single'", "`tick`", "a=b", "a:b", "#hash", ";semi", "[bracket", "\"\"\"triple",
-              "x\"", "ends\\", "a \\", "mid;dle", "spaced \"in\" side",
+              "x\"", "ends\\", "a \\", "mid;dle", "spaced \"in\" side", "tab\tinside",
           ])
     func iniQuoting(text: String) throws {
         let document = Document(branches: [.mapping([.pair(key: "s", value: .mapping([.pair(key: text, value: .scalar(Scalar(.string(text)))),

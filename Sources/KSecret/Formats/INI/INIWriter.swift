@@ -95,7 +95,7 @@ enum INIWriter {
         guard let first = b.first, let last = b.last else { return nil }
         // A line break cannot be in a key; control characters and surrounding spaces are lost (trimmed).
         // `-` is go-ini's auto-numbered key (read as `#1`, `#2`…), quoted or not.
-        if b.contains(where: { $0 < 0x20 || $0 == 0x7F }) || isSpace(first) || isSpace(last) || key == "-" { return nil }
+        if b.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) || isSpace(first) || isSpace(last) || key == "-" { return nil }
         let bare = !b.contains(UInt8(ascii: "=")) && !b.contains(UInt8(ascii: ":"))
             && !"#;[\"`".utf8.contains(first)
         if bare { return key }
