@@ -288,3 +288,35 @@ extension FuzzRegressionTests {
         #expect(throws: KSecretError.self) { try INIStore().parse(Array("[sops]\nage__list___map_recipient = a\n".utf8), path: "f.ini") }
     }
 }
+
+/// Writer defects of the same classes found while fixing the above: a converted file that did not
+/// read back as the tree it was written from.
+extension FuzzRegressionTests {
+    static func encryptConverting(_ text: String, from input: FileFormat, to output: FileFormat) throws -> [UInt8] {
+        let recipient = try String(contentsOf: fixtures.appendingPathComponent("recipient.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try engine().encrypt(Array(text.utf8), options: EncryptOptions(path: "f", inputFormat: input, outputFormat: output,
+                                                                              keys: KeyPlan(groups: [KeyGroupRule(age: [recipient])])))
+    }
+
+    @Test("YAML canonical writer: a key past libyaml's 1,024-character simple-key limit is written as an explicit key (was invalid YAML)",
+          arguments: [129, 1_030, 4_000])
+    func longYAMLKey(length: Int) throws {
+        let key = String(repeating: "k", count: length)
+        let json = "{\"\(key)\": {\"n\": \"v\"}, \"s\": [{\"\(key)\": \"1\"}]}"
+        let encrypted = try Self.encryptConverting(json, from: .json, to: .yaml)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == [key, "n", "string(\"v\")", "s", key, "string(\"1\")"])
+        // The decrypted YAML reads back too.
+        #expect(Self.values(try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml").document) == Self.values(opened.document))
+    }
+
+    @Test("dotenv writer: a key dotenv cannot spell is refused with its key path (was a file whose value did not decrypt)",
+          arguments: ["a=b", "#c", "sops_x", "line\nbreak"])
+    func dotenvUnwritableKey(key: String) throws {
+        let json = "{\(String(reflecting: key)): \"v\", \"z\": \"1\"}"
+        let error = try #require(throws: KSecretError.self) { try Self.encryptConverting(json, from: .json, to: .dotenv) }
+        #expect(error.code == .errorDumpingTree && error.location?.keyPath == [key])
+        // Keys dotenv reads back as they are still go through.
+        _ = try Self.encryptConverting("{\" sp\": \"v\", \"export X\": \"w\"}", from: .json, to: .dotenv)
+    }
+}
