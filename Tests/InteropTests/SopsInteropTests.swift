@@ -122,6 +122,44 @@ struct SopsInteropTests {
         try expectSameContent(dec.stdout, reference, file: file)
     }
 
+    /// Fuzz findings (Documentation/Robustness.md) where the file ksecret wrote did not open: sops
+    /// must read what ksecret now writes for them, and see the data its own encryption gives.
+    static let fuzzFindings: [(name: String, text: String)] = [
+        ("crlf-lone-cr.yaml", "---\r\nnest: |\r\n  line one\r\n  line two\r\n\r\nfolded: >-\r\n  paragraph one\r\n\r\n  paragraph two\r\n"
+            + "keep: |+\r\n  kept\r\n\r\n\r\nnested:\r\n  cert: |\r\n   -----BEGIN-----\r  next: |\r\n   x\r\n"),
+        ("mac-line-ends.yaml", "a: |\r  one\r  two\rb: plain\r# note\rc: 3\r"),
+    ]
+
+    @Test("a fuzz finding's file that ksecret encrypts decrypts with sops to what sops's own encryption gives",
+          arguments: fuzzFindings.map(\.name))
+    func fuzzFindingToSops(name: String) throws {
+        let dir = try Peers.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent(name)
+        try Data(Self.fuzzFindings.first { $0.name == name }!.text.utf8).write(to: file)
+        try ksecretToSops(file: file.path)
+    }
+
+    @Test("INI keys and values ksecret has to quote (a fuzz finding) decrypt with sops to the same tree")
+    func iniQuotingToSops() throws {
+        let dir = try Peers.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let section = ##"{"k\"e`y": "v\"", "#1": "one", "x=y": ";z", "a": "ends\\", "b": "\"quoted\"", "[c": "'c'"}"##
+        let json = #"{"s": "# + section + "}"
+        let file = dir.appendingPathComponent("odd.json")
+        try Data(json.utf8).write(to: file)
+        let enc = try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, "--output-type", "ini", file.path], environment: env, directory: dir)
+        try #require(enc.status == 0, "ksecret encrypt: \(enc.stderr)")
+        let encPath = dir.appendingPathComponent("odd.ini")
+        try Data(enc.stdout).write(to: encPath)
+        let dec = try Peers.run(Peers.sops!, ["decrypt", "--output-type", "json", encPath.path], environment: env, directory: dir)
+        try #require(dec.status == 0, "sops decrypt of ksecret's file: \(dec.stderr)")
+        // sops reads every INI file with an empty DEFAULT section first.
+        let expected = try JSONStore().parse(Array((#"{"DEFAULT": {}, "s": "# + section + "}").utf8), path: "e.json")
+        let actual = try JSONStore().parse(dec.stdout, path: "sops.json")
+        #expect(actual.document.branches.map(Self.stripComments) == expected.document.branches.map(Self.stripComments))
+    }
+
     @Test("a file sops encrypts decrypts with ksecret to what sops decrypts it to", arguments: inputs)
     func sopsToKsecret(file: String) throws {
         let dir = try Peers.temporaryDirectory()

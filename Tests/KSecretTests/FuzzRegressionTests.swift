@@ -90,3 +90,233 @@ struct FuzzRegressionTests {
         #expect(age(try INIStore().parse(Array(ini.replacingOccurrences(of: index, with: "0").utf8), path: "f.ini").metadata))
     }
 }
+
+/// The YAML findings of the long run (Documentation/Robustness.md): files ksecret wrote and could
+/// not read back.
+extension FuzzRegressionTests {
+    /// The values of a parse of `bytes`, failing the test when it does not parse.
+    static func yamlValues(_ bytes: [UInt8]) throws -> [String] {
+        values(try YAMLStore().parse(bytes, path: "f.yaml").document)
+    }
+
+    @Test("FuzzEncryptDecrypt: a CRLF file with block scalars and a lone CR line break decrypts (was a MAC mismatch, exit 51)",
+          arguments: [
+              // encrypt-decrypt-yaml-mac-mismatch, shortened: the lone CR after `-----BEGIN-----` ends a line
+              "---\r\nnest: |\r\n  line one\r\n  line two\r\n\r\nfolded: >-\r\n  paragraph one\r\n\r\n  paragraph two\r\nkeep: |+\r\n  kept\r\n\r\n\r\n"
+                  + "---\r\nnested:\r\n  cert: |\r\n   -----BEGIN-----\r  next: |\r\n   x\r\n",
+              // only lone CRs (classic Mac line ends), a plain scalar and a comment among them
+              "a: |\r  one\r  two\rb: plain\r# note\rc: 3\r",
+              // NEL (U+0085) is a line break to YAML as well
+              "a: |\u{85}  one\u{85}b: 2\n",
+          ])
+    func loneCarriageReturn(plain: String) throws {
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == (try Self.yamlValues(Array(plain.utf8))))
+        // Written back after a change (the layout-preserving path), the file still opens.
+        let resealed = try Self.engine().reseal(opened, document: opened.document)
+        #expect(Self.values(try Self.engine().open(resealed, path: "f.yaml", format: .yaml).document) == Self.values(opened.document))
+    }
+
+    @Test("FuzzYAMLStore: the canonical writer quotes what libyaml cannot read unquoted (was: control characters, tab indentation)",
+          arguments: [
+              "\u{82}BC",                       // a C1 control character (yaml-canonical-control-character)
+              "\t\n\tover two lines",            // a tab first, then lines (yaml-canonical-invalid-indent)
+              "\t",
+              "a\u{85}b",                        // NEL inside a line
+              "a\u{2028}b\nc",                   // LS inside a multi-line value
+              "x\u{FFFE}y",                      // not a character: needs an escape
+              "\u{FEFF}bom",
+              "tab\tinside\nand a line",
+              "  leading\n\tand a tab",
+          ])
+    func canonicalWriterQuotes(value: String) throws {
+        for key in ["k", value] where !key.isEmpty {
+            let document = Document(branches: [.mapping([.pair(key: key, value: .scalar(Scalar(.string(value)))),
+                                                         .pair(key: "list", value: .sequence([.scalar(Scalar(.string(value)))]))])])
+            let written = try YAMLStore().emit(document, metadata: nil, source: nil, options: StoreOptions())
+            let read = try YAMLStore().parse(written, path: "f.yaml")
+            let v = "\(ScalarValue.string(value))"
+            #expect(Self.values(read.document) == [key, v, "list", v], "written as \(String(reflecting: String(decoding: written, as: UTF8.self)))")
+        }
+    }
+
+    @Test("FuzzYAMLStore: a CRLF multi-document file with stray CRs and a sops block keeps its metadata (yaml-crlf-metadata-round-trip)")
+    func crlfMetadataRoundTrip() throws {
+        // The input as the fuzzer found it (Fuzz/Findings/yaml-crlf-metadata-round-trip).
+        let text = "---\r\n# CZLF with block s@calars and several documents\r\nscript: |\r t`e list\n  - alpha\n  # between\r\r\r\r\r\r\r\r\r\r\r\r#ENC[AES256_GCM,data:/u1Kqj6lWZ4WjQdeQjmA==,type:int]\nsops:\n    shamir_threshold: 2\n    key_groups:\n        - hc_vault: []\n          age:\n            - reci      enc: |\n                -----BEGIN AGE ENCRYPTED FILE-----\n                        ai8YZXNFbHVMamNoTHVRcnZVcTNTYlFqcEUwCkpXR1VQL3JYZktwNEFwMTVk lTEpQ\n                Tko4SGdaVStVUVlDSHYxWDVuRDgvU]\r"
+        let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+        for source in [nil, parsed] as [ParsedFile?] {
+            let written = try YAMLStore().emit(parsed.document, metadata: parsed.metadata, source: source, options: StoreOptions())
+            let again = try YAMLStore().parse(written, path: "f.yaml")
+            #expect(again.metadata?.strippingOrigins() == parsed.metadata?.strippingOrigins())
+            #expect(Self.values(again.document) == Self.values(parsed.document))
+        }
+    }
+
+    @Test("FuzzYAMLStore: a stream with a sops block in several documents reads and writes back (the first block is the file's)",
+          arguments: [
+              "a: 1\nsops:\n  version: 3.11.0\n---\nb: 2\nsops:\n  version: 3.11.0\n",
+              "a: 1\nsops:\n  version: 3.11.0\n---\nb: 2\nsops:\n  version: 3.12.0\n",
+              "sops:\n  version: 3.11.0\na: 1\n---\nsops:\n  version: 3.11.0\nb: 2\n",
+              "  a: 1\n  sops:\n    version: 3.11.0\n---\nb: 2\nsops:\n  version: 3.11.0",
+              "{a: 1, sops: {version: 3.11.0}}\n---\nb: 2\nsops:\n  version: 3.11.0\n",
+              "- a\n---\nsops:\n  version: 3.11.0\n---\n- b\n---\nsops:\n  version: 3.11.0\n",
+          ])
+    func severalSopsBlocks(text: String) throws {
+        let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+        #expect(parsed.metadata?["version"]?.stringValue == "3.11.0")
+        for source in [nil, parsed] as [ParsedFile?] {
+            let written = try YAMLStore().emit(parsed.document, metadata: parsed.metadata, source: source, options: StoreOptions())
+            let again = try YAMLStore().parse(written, path: "f.yaml")
+            #expect(again.metadata?.strippingOrigins() == parsed.metadata?.strippingOrigins())
+            #expect(Self.values(again.document) == Self.values(parsed.document))
+        }
+    }
+}
+
+/// The flat-store findings: INI files ksecret wrote and could not decrypt, keys and values the INI
+/// writer spelled as other text, and flattened sops metadata that changed shape (Format.md §6).
+extension FuzzRegressionTests {
+    static func encryptINI(_ bytes: [UInt8], from format: FileFormat = .ini) throws -> [UInt8] {
+        let recipient = try String(contentsOf: fixtures.appendingPathComponent("recipient.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try engine().encrypt(bytes, options: EncryptOptions(path: "f.ini", inputFormat: format, outputFormat: .ini,
+                                                                   keys: KeyPlan(groups: [KeyGroupRule(age: [recipient])])))
+    }
+
+    @Test("FuzzEncryptDecrypt: an INI file with a control or non-UTF-8 byte is refused at its line and column, naming the byte (was a file that did not decrypt)",
+          arguments: [
+              // encrypt-decrypt-ini-mac-mismatch, its first line: a NUL right after `-=`
+              ("-=\u{0}\u{0}t0o:tag\n", 1, 3, "0x00"),
+              ("[s]\nkey = val\rue\n", 2, 10, "0x0D"),          // a CR inside a line
+              ("[s]\nk\u{01}ey = v\n", 2, 2, "0x01"),
+              ("[s]\nkey = v\n; note \u{1B}[0m\n", 3, 8, "0x1B"),
+          ] as [(String, Int, Int, String)])
+    func iniControlCharacterRefused(text: String, line: Int, column: Int, byte: String) throws {
+        let error = try #require(throws: KSecretError.self) { try Self.encryptINI(Array(text.utf8)) }
+        #expect(error.code == .couldNotReadInputFile)
+        #expect(error.location?.line == line && error.location?.column == column, "at \(String(describing: error.location))")
+        #expect(error.message.contains(byte) && error.message.contains("control character"), "\(error.message)")
+        // A CRLF file is not refused for its line ends, nor a tab.
+        _ = try Self.encryptINI(Array("[s]\r\nkey = v\tw\r\n".utf8))
+    }
+
+    @Test("FuzzEncryptDecrypt: an INI file that is not UTF-8 is refused at the byte (was a value that did not decrypt)")
+    func iniInvalidUTF8Refused() throws {
+        // encrypt-decrypt-ini-key-bytes: a key of 0xD5 bytes (no UTF-8 continuation)
+        let bytes = Array("[s]\nok = 1\ntag-".utf8) + [0xD5, 0xD5] + Array("My = v\n".utf8)
+        let error = try #require(throws: KSecretError.self) { try Self.encryptINI(bytes) }
+        #expect(error.location?.line == 3 && error.location?.column == 5)
+        #expect(error.message.contains("not valid UTF-8") && error.message.contains("0xD5"), "\(error.message)")
+        // Overlong forms and surrogates are not UTF-8 either; a real multi-byte character is.
+        #expect(throws: KSecretError.self) { try INIStore().parse(Array("k = ".utf8) + [0xC0, 0xAF] + [0x0A], path: "f.ini") }
+        #expect(throws: KSecretError.self) { try INIStore().parse(Array("k = ".utf8) + [0xED, 0xA0, 0x80] + [0x0A], path: "f.ini") }
+        #expect(throws: KSecretError.self) { try DotenvStore().parse(Array("K=".utf8) + [0xFF] + [0x0A], path: "f.env") }
+        _ = try Self.encryptINI(Array("[s]\nk = café 🔑\n".utf8))
+    }
+
+    @Test("FuzzEncryptDecrypt: go-ini's `-` keys (read as #1, #2) decrypt, and a key named `-` is refused when written (was a MAC mismatch)")
+    func iniDashKeys() throws {
+        let plain = "[s]\n- = first\n- = second\nkey = value\n"
+        let parsed = try INIStore().parse(Array(plain.utf8), path: "f.ini")
+        #expect(Self.values(parsed.document) == ["DEFAULT", "s", "#1", "string(\"first\")", "#2", "string(\"second\")", "key", "string(\"value\")"])
+        let opened = try Self.engine().open(try Self.encryptINI(Array(plain.utf8)), path: "f.ini", format: .ini)
+        #expect(Self.values(opened.document) == Self.values(parsed.document))
+        // The canonical writer (a file converted from YAML) spells `#1` so that it is not a comment.
+        let fromYAML = try Self.encryptINI(Array("s:\n  \"#1\": first\n  \";x\": y\n".utf8), from: .yaml)
+        let reopened = try Self.engine().open(fromYAML, path: "f.ini", format: .ini)
+        #expect(Self.values(reopened.document) == ["DEFAULT", "s", "#1", "string(\"first\")", ";x", "string(\"y\")"])
+        // A key that is `-` itself cannot be written: go-ini numbers it, quoted or not.
+        let dash = Document(branches: [.mapping([.pair(key: "s", value: .mapping([.pair(key: "-", value: .scalar(Scalar(.string("v"))))]))])])
+        let error = try #require(throws: KSecretError.self) { try INIStore().emit(dash, metadata: nil, source: nil, options: StoreOptions()) }
+        #expect(error.code == .errorDumpingTree && error.location?.keyPath == ["s", "-"])
+    }
+
+    @Test("FuzzINIStore: INI keys and values with quotes, backquotes, delimiters and a final backslash are written so they read back",
+          arguments: [
+              "k\"e`y",            // both quote kinds (encrypt-decrypt-ini-key-bytes)
+              "\"quoted\"", "'single'", "`tick`", "a=b", "a:b", "#hash", ";semi", "[bracket", "\"\"\"triple",
+              "x\"", "ends\\", "a \\", "mid;dle", "spaced \"in\" side", "tab\tinside",
+          ])
+    func iniQuoting(text: String) throws {
+        let document = Document(branches: [.mapping([.pair(key: "s", value: .mapping([.pair(key: text, value: .scalar(Scalar(.string(text)))),
+                                                                                    .pair(key: "next", value: .scalar(Scalar(.string("n"))))]))])])
+        let written: [UInt8]
+        do { written = try INIStore().emit(document, metadata: nil, source: nil, options: StoreOptions()) } catch let error as KSecretError {
+            // Refusing is allowed only for what no spelling can carry.
+            Issue.record("refused: \(error.message)"); return
+        }
+        let read = try INIStore().parse(written, path: "f.ini")
+        #expect(Self.values(read.document) == ["DEFAULT", "s", text, "string(\(String(reflecting: text)))", "next", "string(\"n\")"],
+                "written as \(String(reflecting: String(decoding: written, as: UTF8.self)))")
+        // Encrypted and decrypted, the same tree (the key is in the AAD).
+        let json = "{\"s\": {\(String(reflecting: text).replacingOccurrences(of: "\\'", with: "'")): \"v\"}}"
+        let opened = try Self.engine().open(try Self.encryptINI(Array(json.utf8), from: .json), path: "f.ini", format: .ini)
+        #expect(Self.values(opened.document).contains(text))
+    }
+
+    @Test("FuzzDotenvStore, FuzzINIStore: flattened metadata with an empty key segment keeps its shape (dotenv-/ini-metadata-odd-keys)")
+    func metadataEmptySegment() throws {
+        let dotenv = "a=1\nsops___map_r__map_recipient=age1x\nsops_version=3.11.0\n"
+        let ini = "[x]\na = 1\n\n[sops]\n__map_r__map_recipient = age1x\nversion = 3.11.0\n"
+        for (store, text) in [(DotenvStore() as any Store, dotenv), (INIStore() as any Store, ini)] {
+            let parsed = try store.parse(Array(text.utf8), path: "f")
+            #expect(parsed.metadata?[""]?["r"]?["recipient"]?.stringValue == "age1x")
+            let written = try store.emit(parsed.document, metadata: parsed.metadata, source: nil, options: StoreOptions())
+            let again = try store.parse(written, path: "f")
+            #expect(again.metadata?[""]?["r"]?["recipient"]?.stringValue == "age1x", "written as \(String(decoding: written, as: UTF8.self))")
+        }
+    }
+
+    @Test("fuzz smoke run: a flattened INI metadata value ending in a backslash is not joined to the next line")
+    func metadataTrailingBackslash() throws {
+        let metadata = Node.mapping([.pair(key: "lastmodified", value: .scalar(Scalar(.string("x\\")))),
+                                     .pair(key: "mac", value: .scalar(Scalar(.string("m")))), .pair(key: "version", value: .scalar(Scalar(.string("3.11.0"))))])
+        let document = Document(branches: [.mapping([.pair(key: "s", value: .mapping([.pair(key: "k", value: .scalar(Scalar(.string("v"))))]))])])
+        let written = try INIStore().emit(document, metadata: metadata, source: nil, options: StoreOptions())
+        let again = try INIStore().parse(written, path: "f.ini")
+        #expect(again.metadata?["lastmodified"]?.stringValue == "x\\")
+        #expect(again.metadata?["mac"]?.stringValue == "m", "written as \(String(decoding: written, as: UTF8.self))")
+    }
+
+    @Test("FuzzDotenvStore: a flattened metadata list index that is not a number is refused (was silently item 0)")
+    func metadataIndexNotANumber() throws {
+        let error = try #require(throws: KSecretError.self) {
+            try DotenvStore().parse(Array("a=1\nsops_age__list_0x__map_recipient=age1x\nsops_version=3.11.0\n".utf8), path: "f.env")
+        }
+        #expect(error.message.contains("not a number"))
+        #expect(throws: KSecretError.self) { try INIStore().parse(Array("[sops]\nage__list___map_recipient = a\n".utf8), path: "f.ini") }
+    }
+}
+
+/// Writer defects of the same classes found while fixing the above: a converted file that did not
+/// read back as the tree it was written from.
+extension FuzzRegressionTests {
+    static func encryptConverting(_ text: String, from input: FileFormat, to output: FileFormat) throws -> [UInt8] {
+        let recipient = try String(contentsOf: fixtures.appendingPathComponent("recipient.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try engine().encrypt(Array(text.utf8), options: EncryptOptions(path: "f", inputFormat: input, outputFormat: output,
+                                                                              keys: KeyPlan(groups: [KeyGroupRule(age: [recipient])])))
+    }
+
+    @Test("YAML canonical writer: a key past libyaml's 1,024-character simple-key limit is written as an explicit key (was invalid YAML)",
+          arguments: [129, 1_030, 4_000])
+    func longYAMLKey(length: Int) throws {
+        let key = String(repeating: "k", count: length)
+        let json = "{\"\(key)\": {\"n\": \"v\"}, \"s\": [{\"\(key)\": \"1\"}]}"
+        let encrypted = try Self.encryptConverting(json, from: .json, to: .yaml)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == [key, "n", "string(\"v\")", "s", key, "string(\"1\")"])
+        // The decrypted YAML reads back too.
+        #expect(Self.values(try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml").document) == Self.values(opened.document))
+    }
+
+    @Test("dotenv writer: a key dotenv cannot spell is refused with its key path (was a file whose value did not decrypt)",
+          arguments: ["a=b", "#c", "sops_x", "line\nbreak"])
+    func dotenvUnwritableKey(key: String) throws {
+        let json = "{\(String(reflecting: key)): \"v\", \"z\": \"1\"}"
+        let error = try #require(throws: KSecretError.self) { try Self.encryptConverting(json, from: .json, to: .dotenv) }
+        #expect(error.code == .errorDumpingTree && error.location?.keyPath == [key])
+        // Keys dotenv reads back as they are still go through.
+        _ = try Self.encryptConverting("{\" sp\": \"v\", \"export X\": \"w\"}", from: .json, to: .dotenv)
+    }
+}

@@ -9,6 +9,8 @@ public struct DotenvStore: Store {
     static let prefix = "sops_"
 
     public func parse(_ bytes: [UInt8], path: String) throws -> ParsedFile {
+        // Keys and values are text: a byte that is not UTF-8 would come back as U+FFFD.
+        try StoreErrors.checkText(bytes, path: path, format: "dotenv", controls: false)
         var entries: [MappingEntry] = []
         var spans: [Range<Int>] = []
         var flat: [(key: String, value: String)] = []
@@ -103,6 +105,12 @@ public struct DotenvStore: Store {
                 guard case .scalar(let s) = value else {
                     if case .comment = value { continue }
                     throw StoreErrors.dump("cannot use a nested value in a dotenv file", keyPath: [key])
+                }
+                // dotenv has no quoting: a key that would read back as another key, a comment or
+                // metadata cannot be written (its value would not decrypt under another key path).
+                if key.utf8.contains(UInt8(ascii: "=")) || key.utf8.contains(0x0A) || key.hasPrefix("#") || key.hasPrefix(DotenvStore.prefix) {
+                    throw StoreErrors.dump("this key cannot be written in a dotenv file (it holds `=` or a line break, or starts with `#` or `sops_`)",
+                                           keyPath: [key])
                 }
                 out.append(contentsOf: Array(key.utf8))
                 out.append(UInt8(ascii: "="))

@@ -52,7 +52,7 @@ public struct INIStore: Store {
         }
         var sections = try INIWriter.sections(from: root)
         if let metadata { sections.append(INIWriter.metadataSection(metadata)) }
-        return INIWriter.write(sections)
+        return try INIWriter.write(sections)
     }
 
     private func patch(_ root: Node, metadata: Node?, layout: INILayout) throws -> [UInt8]? {
@@ -60,9 +60,9 @@ public struct INIStore: Store {
         var edits: [ByteEdit] = []
         for change in changes {
             switch change {
-            case .scalar(let origin, let value, _):
+            case .scalar(let origin, let value, let keyPath):
                 guard let span = layout.spans[origin] else { return nil }
-                var text = INIWriter.quoteValue(SopsValueText.string(value))
+                var text = try INIWriter.quoteValue(SopsValueText.string(value), keyPath: keyPath)
                 if span.isEmpty, span.lowerBound > 0, layout.source[span.lowerBound - 1] == UInt8(ascii: "=") || layout.source[span.lowerBound - 1] == UInt8(ascii: ":") {
                     text = " " + text
                 }
@@ -79,14 +79,14 @@ public struct INIStore: Store {
         if let newMeta {
             if let last = out.last, last != 0x0A { out.append(0x0A) }
             if !out.isEmpty { out.append(0x0A) }
-            out.append(contentsOf: INIWriter.write([INIWriter.metadataSection(newMeta)], omitDefaultHeader: false))
+            out.append(contentsOf: try INIWriter.write([INIWriter.metadataSection(newMeta)], omitDefaultHeader: false))
         }
         return out
     }
 
     public func emitValue(_ node: Node, options: StoreOptions) throws -> [UInt8] {
         if case .mapping = node {
-            return INIWriter.write(try INIWriter.sections(from: node))
+            return try INIWriter.write(try INIWriter.sections(from: node))
         }
         return try JSONStore().emitValue(node, options: options)
     }

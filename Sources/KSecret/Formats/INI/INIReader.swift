@@ -38,6 +38,7 @@ struct INIReader {
     }
 
     func read(_ src: [UInt8]) throws -> Result {
+        try StoreErrors.checkText(src, path: path, format: "INI", controls: true)
         let n = src.count
         var pos = 0
         if n >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF { pos = 3 }

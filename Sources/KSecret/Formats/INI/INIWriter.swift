@@ -53,14 +53,56 @@ enum INIWriter {
         Section(name: "sops", keys: MetadataFlattening.flatten(metadata).map { ($0.key, $0.value, "") })
     }
 
-    /// go-ini's value quoting: `"""` for newlines or backticks, backticks for `#`/`;`, `"` for
-    /// leading or trailing space.
-    static func quoteValue(_ value: String) -> String {
-        if value.contains("\n") || value.contains("`") { return "\"\"\"" + value + "\"\"\"" }
+    /// The bytes INIReader (as go-ini) trims around a key or value.
+    private static func isSpace(_ c: UInt8) -> Bool { INIReader.isSpace(c) }
+
+    /// A value spelled so that INIReader (as go-ini) reads back exactly `value`: go-ini's quoting
+    /// (`"""` for line breaks or backquotes, backquotes for `#`/`;`, `"` for surrounding spaces),
+    /// plus backquotes where the bare text would be read as something else (surrounding quotes
+    /// that the reader strips, a trailing `\` that continues the line). Nil when no spelling can
+    /// carry it (a line break or backquote together with `"""`, a control character).
+    static func spelledValue(_ value: String) -> String? {
+        let b = Array(value.utf8)
+        if b.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A) || $0 == 0x7F }) { return nil }
+        let tripleSafe = !value.contains("\"\"\"")
+        if b.contains(0x0A) || b.contains(UInt8(ascii: "`")) { return tripleSafe ? "\"\"\"" + value + "\"\"\"" : nil }
         if value.contains("#") || value.contains(";") { return "`" + value + "`" }
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.utf8.count != value.utf8.count { return "\"" + value + "\"" }
+        guard let first = b.first, let last = b.last else { return value }
+        if isSpace(first) || isSpace(last) {
+            // The reader strips one pair of surrounding quotes only when the inside holds no other.
+            return b.contains(0x22) ? "`" + value + "`" : "\"" + value + "\""
+        }
+        // Bare, these would be read as other text: a pair of surrounding quotes the reader strips,
+        // an opening `"""`, a trailing `\` that continues the line.
+        let stripped = b.count >= 2 && (first == 0x22 || first == UInt8(ascii: "'")) && last == first && !b.dropFirst().dropLast().contains(first)
+        if stripped || value.hasPrefix("\"\"\"") || last == UInt8(ascii: "\\") { return "`" + value + "`" }
         return value
+    }
+
+    /// go-ini's quoting of a value; see `spelledValue`. Throws when the value cannot be written.
+    static func quoteValue(_ value: String, keyPath: [String] = []) throws -> String {
+        guard let text = spelledValue(value) else {
+            throw StoreErrors.dump("this value cannot be written in an INI file (a control character, or a line break or backquote together with \"\"\")",
+                                   keyPath: keyPath)
+        }
+        return text
+    }
+
+    /// A key spelled so that INIReader (as go-ini) reads back exactly `key`, or nil. Bare when it can
+    /// be; else in backquotes, double quotes or `\"\"\"`, the first that holds it.
+    static func spelledKey(_ key: String) -> String? {
+        let b = Array(key.utf8)
+        guard let first = b.first, let last = b.last else { return nil }
+        // A line break cannot be in a key; control characters and surrounding spaces are lost (trimmed).
+        // `-` is go-ini's auto-numbered key (read as `#1`, `#2`…), quoted or not.
+        if b.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) || isSpace(first) || isSpace(last) || key == "-" { return nil }
+        let bare = !b.contains(UInt8(ascii: "=")) && !b.contains(UInt8(ascii: ":"))
+            && !"#;[\"`".utf8.contains(first)
+        if bare { return key }
+        if !b.contains(UInt8(ascii: "`")) { return "`" + key + "`" }
+        if !b.contains(0x22) { return "\"" + key + "\"" }
+        if !key.contains("\"\"\""), last != 0x22 { return "\"\"\"" + key + "\"\"\"" }
+        return nil
     }
 
     private static func commentLines(_ comment: String, trimFirst: Bool) -> String {
@@ -76,25 +118,32 @@ enum INIWriter {
         return out
     }
 
-    static func write(_ sections: [Section], omitDefaultHeader: Bool = true) -> [UInt8] {
+    /// The file text. Throws, naming the key, when a section name, key or value cannot be spelled
+    /// so that it reads back as itself (never writes a file that does not).
+    static func write(_ sections: [Section], omitDefaultHeader: Bool = true) throws -> [UInt8] {
         var out = ""
         for (i, section) in sections.enumerated() {
+            if section.name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                throw StoreErrors.dump("this section name cannot be written in an INI file (a control character or line break)", keyPath: [section.name])
+            }
             if !section.comment.isEmpty { out += commentLines(section.comment, trimFirst: false) }
             if i > 0 || !omitDefaultHeader || section.name.uppercased() != "DEFAULT" {
                 out += "[" + section.name + "]\n"
             } else if section.keys.isEmpty {
                 continue
             }
-            func quotedKey(_ k: String) -> String {
-                if k.contains("\"") || k.contains("=") || k.contains(":") { return "`" + k + "`" }
-                if k.contains("`") { return "\"\"\"" + k + "\"\"\"" }
+            let keys = try section.keys.map { key -> String in
+                guard let k = spelledKey(key.name) else {
+                    throw StoreErrors.dump("this key cannot be written in an INI file (a control character, surrounding spaces, the name `-`, or quotes of every kind)",
+                                           keyPath: [section.name, key.name])
+                }
                 return k
             }
-            let align = section.keys.map { quotedKey($0.name).utf8.count }.max() ?? 0
-            for key in section.keys {
+            let align = keys.map(\.utf8.count).max() ?? 0
+            for (key, k) in zip(section.keys, keys) {
                 if !key.comment.isEmpty { out += commentLines(key.comment, trimFirst: true) }
-                let k = quotedKey(key.name)
-                out += k + String(repeating: " ", count: max(0, align - k.utf8.count)) + " = " + quoteValue(key.value) + "\n"
+                out += k + String(repeating: " ", count: max(0, align - k.utf8.count)) + " = "
+                    + (try quoteValue(key.value, keyPath: [section.name, key.name])) + "\n"
             }
             if i != sections.count - 1 { out += "\n" }
         }

@@ -12,9 +12,8 @@ enum MetadataFlattening {
         func visit(_ node: Node, _ prefix: String) {
             switch node {
             case .mapping(let entries):
-                for case .pair(let k, let v) in entries {
-                    visit(v, prefix.isEmpty ? k : prefix + mapSeparator + k)
-                }
+                // Always joined, even after an empty key: `sops___map_x` is the key "" holding "x".
+                for case .pair(let k, let v) in entries { visit(v, prefix + mapSeparator + k) }
             case .sequence(let items):
                 for (i, item) in items.enumerated() { visit(item, prefix + listSeparator + String(i)) }
             case .scalar(let s):
@@ -37,28 +36,35 @@ enum MetadataFlattening {
     }
 
     /// sops's `tokenize`: splits `age__list_0__map_enc` into `age`, 0, `enc`.
-    private static func tokenize(_ path: String) -> [Token] {
+    private static func tokenize(_ path: String) throws -> [Token] {
         let bytes = Array(path.utf8)
         let map = Array(mapSeparator.utf8), list = Array(listSeparator.utf8)
         var tokens: [Token] = []
         var state = 0 // 0 normal, 1 map, 2 list
         var lastEnd = 0
         var i = 0
-        func finish() {
+        func finish() throws {
             switch state {
             case 0: tokens.append(.key(String(decoding: bytes[lastEnd..<i], as: UTF8.self)))
             case 1: tokens.append(.key(String(decoding: bytes[min(i, lastEnd + map.count)..<i], as: UTF8.self)))
-            default: tokens.append(.index(Int(String(decoding: bytes[min(i, lastEnd + list.count)..<i], as: UTF8.self)) ?? 0))
+            default:
+                let digits = bytes[min(i, lastEnd + list.count)..<i]
+                // Only decimal digits: `Int` would also take `+1`, and anything else would silently be item 0.
+                guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let index = Int(String(decoding: digits, as: UTF8.self)) else {
+                    throw KSecretError(.couldNotReadInputFile, "sops metadata key \(TreePath.render([path])) has a list index that is not a number",
+                                       location: SourceLocation(keyPath: ["sops"]))
+                }
+                tokens.append(.index(index))
             }
             lastEnd = i
         }
         func has(_ sep: [UInt8]) -> Bool { i + sep.count <= bytes.count && bytes[i..<(i + sep.count)].elementsEqual(sep) }
         while i < bytes.count {
-            if has(map) { finish(); state = 1; i += map.count }
-            else if has(list) { finish(); state = 2; i += list.count }
+            if has(map) { try finish(); state = 1; i += map.count }
+            else if has(list) { try finish(); state = 2; i += list.count }
             else { i += 1 }
         }
-        finish()
+        try finish()
         return tokens
     }
 
@@ -119,7 +125,7 @@ enum MetadataFlattening {
         for key in order {
             let raw = seen[key]!.replacingOccurrences(of: "\\n", with: "\n")
             var node = root
-            for t in tokenize(key) { node = node.child(t) }
+            for t in try tokenize(key) { node = node.child(t) }
             node.value = raw
         }
         var result = try root.node([])

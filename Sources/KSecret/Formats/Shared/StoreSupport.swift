@@ -42,6 +42,53 @@ enum StoreErrors {
                                                      snippet: SourceLocation.snippet(in: source, line: line, column: column)))
     }
 
+    /// Refuses what a flat store cannot carry: bytes that are not UTF-8 (each would be read as
+    /// U+FFFD, so the file ksecret writes would hold other text than the author's), and with
+    /// `controls`, control characters other than tab and line ends (go-ini trims some and splits
+    /// lines at others, so a key or value holding one does not read back; sops writes such a file
+    /// and then cannot decrypt it). The error names the line, the column and the byte, never the text.
+    static func checkText(_ src: [UInt8], path: String, format: String, controls: Bool) throws {
+        func refuse(_ offset: Int, _ message: String, _ hint: String) -> KSecretError {
+            let (line, column) = lineColumn(src, offset)
+            return KSecretError(.couldNotReadInputFile, message, hints: [hint],
+                                location: SourceLocation(file: path.isEmpty ? nil : path, line: line, column: column))
+        }
+        func hex(_ b: UInt8) -> String { "0x" + (b < 0x10 ? "0" : "") + String(b, radix: 16, uppercase: true) }
+        let n = src.count
+        var i = 0
+        while i < n {
+            let b = src[i]
+            if b < 0x80 {
+                if controls, (b < 0x20 && b != 0x09 && b != 0x0A && !(b == 0x0D && i + 1 < n && src[i + 1] == 0x0A)) || b == 0x7F {
+                    throw refuse(i, "the \(format) file holds a control character (byte \(hex(b)))",
+                                 "a key, value or comment of an \(format) file cannot carry control characters (sops writes such a file and cannot read it back); remove it, or keep such a value in a YAML or JSON file")
+                }
+                i += 1
+                continue
+            }
+            // UTF-8: the lead byte gives the length; the second byte's range excludes overlong forms and surrogates.
+            var length = 0
+            var second: ClosedRange<UInt8> = 0x80...0xBF
+            switch b {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; second = 0xA0...0xBF
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; second = 0x80...0x9F
+            case 0xF0: length = 4; second = 0x90...0xBF
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; second = 0x80...0x8F
+            default: length = 0
+            }
+            var valid = length > 0 && i + length <= n && second.contains(src[i + 1])
+            if valid { for k in 2..<max(2, length) where !(0x80...0xBF).contains(src[i + k]) { valid = false } }
+            guard valid else {
+                throw refuse(i, "the \(format) file is not valid UTF-8 (byte \(hex(b)))",
+                             "ksecret reads \(format) files as UTF-8 text; convert the file to UTF-8, or encrypt it as binary")
+            }
+            i += length
+        }
+    }
+
     static func dump(_ message: String, keyPath: [String]) -> KSecretError {
         KSecretError(.errorDumpingTree, message, location: keyPath.isEmpty ? nil : SourceLocation(keyPath: keyPath))
     }

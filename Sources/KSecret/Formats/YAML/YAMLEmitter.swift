@@ -37,7 +37,10 @@ struct YAMLEmitter {
             case .comment(let c):
                 out += "#" + c.text + lineBreak
             case .pair(let key, let value):
-                out += YAMLScalarRenderer.auto(key, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit)) + ":"
+                let text = YAMLScalarRenderer.key(key, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit))
+                // A key longer than libyaml's simple-key limit (1,024 characters when read; the writer
+                // stops at 128, as sops's does) is written as an explicit key: `? key`, then `: value`.
+                out += key.utf8.count > 128 ? "? " + text + lineBreak + pad + ":" : text + ":"
                 // Block content must stand right of its key: under a `- ` item the base is the dash.
                 emitValue(value, indent: indent, base: base + unit > indent ? base : indent, out: &out)
             }

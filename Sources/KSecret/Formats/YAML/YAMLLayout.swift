@@ -75,6 +75,9 @@ struct YAMLLayout: StoreLayout {
     var documents: [DocumentSpan] = []
     var lineBreak = "\n"
     var indentUnit = 4
+    /// False when the source holds a line break the byte-offset bookkeeping does not follow (LS,
+    /// PS): such a file is written in the canonical layout, never patched.
+    var patchable = true
     /// The document as parsed, to tell whether a new document still has the same shape.
     var skeleton = Document(branches: [])
 }

@@ -93,6 +93,36 @@ enum YAMLScalarRenderer {
         return doubleQuoted(s)
     }
 
+    /// A mapping key: never a block scalar (a key must fit on one line), else as `auto` picks.
+    static func key(_ s: String, context: Context) -> String {
+        let text = auto(s, context: context)
+        if let first = text.utf8.first, first == UInt8(ascii: "|") || first == UInt8(ascii: ">"), !s.isEmpty, text != s { return doubleQuoted(s) }
+        return text
+    }
+
+    /// libyaml's printable set (emitter: `IS_PRINTABLE`): LF, ASCII without the controls, NEL, and
+    /// the BMP from U+00A0 without the surrogates, U+FEFF and U+FFFE/U+FFFF, and beyond the BMP.
+    /// Anything else can only be written double-quoted, as an escape.
+    @inline(__always)
+    static func isPrintable(_ v: UInt32) -> Bool {
+        v == 0x0A || (0x20...0x7E).contains(v) || v == 0x85 || (0xA0...0xD7FF).contains(v)
+            || ((0xE000...0xFFFD).contains(v) && v != 0xFEFF) || (0x10000...0x10FFFF).contains(v)
+    }
+
+    /// YAML's line breaks besides LF (NEL, LS, PS) and CR: a reader folds or normalises them, so
+    /// only a double-quoted escape carries them.
+    @inline(__always)
+    static func isOtherBreak(_ v: UInt32) -> Bool { v == 0x0D || v == 0x85 || v == 0x2028 || v == 0x2029 }
+
+    /// Whether every character outside ASCII is printable and no break: the test the one-byte checks
+    /// of the callers leave to it.
+    private static func nonASCIIWritable(_ s: String) -> Bool {
+        for scalar in s.unicodeScalars where scalar.value >= 0x80 {
+            if !isPrintable(scalar.value) || isOtherBreak(scalar.value) { return false }
+        }
+        return true
+    }
+
     /// The common case decided in one pass: a letter, then letters, digits and `-_./@`, and not a
     /// word YAML reads as something else (`true`, `null`, `yes`, `on`…).
     @inline(__always)
@@ -180,12 +210,14 @@ enum YAMLScalarRenderer {
             }
             if c == UInt8(ascii: "#"), i > 0, b[i - 1] == 0x20 { return false }
         }
-        return true
+        // C1 controls, U+FFFE/U+FFFF: libyaml refuses them unescaped ("control characters are not allowed").
+        return b.allSatisfy { $0 < 0x80 } || nonASCIIWritable(s)
     }
 
+    /// Single quotes carry any printable character on one line; a line break would be folded.
     static func singleAllowed(_ s: String) -> Bool {
         for c in s.utf8 where c < 0x20 || c == 0x7F || c >= 0xF0 { return false }
-        return true
+        return s.utf8.allSatisfy { $0 < 0x80 } || nonASCIIWritable(s)
     }
 
     static func singleQuoted(_ s: String) -> String {
@@ -220,6 +252,8 @@ enum YAMLScalarRenderer {
             case 0x01...0x1F, 0x7F...0x9F:
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            case 0xFFFE, 0xFFFF:
+                out += "\\u" + String(scalar.value, radix: 16, uppercase: true)
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -283,6 +317,10 @@ enum YAMLScalarRenderer {
     /// and a leading space or blank line needs the author's indentation indicator.
     private static func blockAllowed(_ s: String, keeping header: String?) -> Bool {
         for c in s.utf8 where (c < 0x20 && c != 0x0A && c != 0x09) || c == 0x7F { return false }
+        // Breaks other than LF would be read as line ends; C1 controls and U+FEFF are not printable.
+        for scalar in s.unicodeScalars where scalar.value >= 0x80 {
+            if !isPrintable(scalar.value) || isOtherBreak(scalar.value) || scalar.value == 0xFEFF { return false }
+        }
         // A first line that starts with a space needs an indentation indicator (a new block gets one);
         // a leading blank line is fine in a kept block.
         let hasIndicator = header?.contains(where: \.isNumber) ?? true
@@ -296,7 +334,10 @@ enum YAMLScalarRenderer {
 
     private static func blockHeader(indicator: Character, original: String?, value: String, context: Context) -> String {
         var chomp = chomping(for: value)
-        if original == nil, value.hasPrefix(" ") || value.hasPrefix("\n") {
+        // A first line starting with a space or a tab, or leading blank lines, would make a reader
+        // guess the indentation wrong (a tab there is an error: "found a tab character where an
+        // indentation space is expected"): the indentation is given.
+        if original == nil, value.hasPrefix(" ") || value.hasPrefix("\n") || value.hasPrefix("\t") {
             return String(indicator) + String(max(1, min(9, context.blockIndent - context.parentIndent))) + chomp
         }
         if let original {

@@ -12,7 +12,9 @@ public struct YAMLStore: Store {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             throw KSecretError(.needAtLeastOneDocument, "the file is empty: there is no document to read", location: SourceLocation(file: path))
         }
-        let (branches, layout, metadata) = try YAMLParser(source: bytes, path: path).parse()
+        let source = Self.normalizingBreaks(bytes)
+        var (branches, layout, metadata) = try YAMLParser(source: source, path: path).parse()
+        layout.patchable = !Self.containsSeparatorBreak(source)
         // Only comments and no document: nothing to encrypt, and a write would give back the
         // comments in clear without a sops block (sops refuses the same file: "EOF", exit 2).
         if branches.isEmpty {
@@ -22,8 +24,51 @@ public struct YAMLStore: Store {
         return ParsedFile(document: Document(branches: branches), metadata: metadata, format: .yaml, layout: layout)
     }
 
+    /// A lone CR or a NEL is a line break to libyaml exactly as LF is (in scalars, comments and block
+    /// scalars alike), but the layout's line arithmetic knows only LF: each is read as the file's own
+    /// line break (CRLF in a CRLF file), so that a patched write keeps every line where it was.
+    /// A file written back has these breaks in that form (Format.md §4.3).
+    static func normalizingBreaks(_ bytes: [UInt8]) -> [UInt8] {
+        var needed = false
+        for i in bytes.indices {
+            let c = bytes[i]
+            if c == 0x0D, i + 1 == bytes.count || bytes[i + 1] != 0x0A { needed = true; break }
+            if c == 0xC2, i + 1 < bytes.count, bytes[i + 1] == 0x85 { needed = true; break }
+        }
+        guard needed else { return bytes }
+        let crlf = bytes.indices.contains { bytes[$0] == 0x0D && $0 + 1 < bytes.count && bytes[$0 + 1] == 0x0A }
+        let lineBreak: [UInt8] = crlf ? [0x0D, 0x0A] : [0x0A]
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == 0x0D, i + 1 == bytes.count || bytes[i + 1] != 0x0A {
+                out.append(contentsOf: lineBreak)
+            } else if c == 0xC2, i + 1 < bytes.count, bytes[i + 1] == 0x85 {
+                out.append(contentsOf: lineBreak)
+                i += 1
+            } else {
+                out.append(c)
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// Whether the file holds LS or PS (U+2028, U+2029), which libyaml also reads as line breaks
+    /// but keeps in block scalars' values: they cannot be normalised away.
+    static func containsSeparatorBreak(_ bytes: [UInt8]) -> Bool {
+        var i = 0
+        while let e2 = bytes[i...].firstIndex(of: 0xE2) {
+            if e2 + 2 < bytes.count, bytes[e2 + 1] == 0x80, bytes[e2 + 2] == 0xA8 || bytes[e2 + 2] == 0xA9 { return true }
+            i = e2 + 1
+        }
+        return false
+    }
+
     public func emit(_ document: Document, metadata: Node?, source: ParsedFile?, options: StoreOptions) throws -> [UInt8] {
-        if let layout = source?.layout as? YAMLLayout, Self.sameShape(document, layout.skeleton),
+        if let layout = source?.layout as? YAMLLayout, layout.patchable, Self.sameShape(document, layout.skeleton),
            layout.documents.count == document.branches.count,
            metadata == nil || layout.documents.allSatisfy({ $0.blockMappingRoot || $0.sequenceRoot }) {
             return YAMLPatcher(layout: layout).write(document, metadata: metadata)
@@ -275,7 +320,7 @@ struct YAMLPatcher {
         case .mapping(let entries):
             let parts = entries.compactMap { entry -> String? in
                 guard case .pair(let k, let v) = entry else { return nil }
-                return YAMLScalarRenderer.auto(k, context: context) + ": " + flow(v)
+                return YAMLScalarRenderer.key(k, context: context) + ": " + flow(v)
             }
             return "{" + parts.joined(separator: ", ") + "}"
         case .sequence(let items):
