@@ -1,3 +1,5 @@
+import Foundation
+
 /// YAML, kept as the author wrote it (Format.md §4).
 ///
 /// Reading builds the tree from libyaml's events and remembers where every leaf and comment stood.
@@ -29,11 +31,9 @@ public struct YAMLStore: Store {
     /// line break (CRLF in a CRLF file), so that a patched write keeps every line where it was.
     /// A file written back has these breaks in that form (Format.md §4.3).
     static func normalizingBreaks(_ bytes: [UInt8]) -> [UInt8] {
-        var needed = false
-        for i in bytes.indices {
-            let c = bytes[i]
-            if c == 0x0D, i + 1 == bytes.count || bytes[i + 1] != 0x0A { needed = true; break }
-            if c == 0xC2, i + 1 < bytes.count, bytes[i + 1] == 0x85 { needed = true; break }
+        // The check runs on every file read (megabytes for a large one): memchr, not a byte loop.
+        let needed = bytes.withUnsafeBufferPointer { p in
+            containsPair(0x0D, where: { $0 != 0x0A }, endOK: true, in: p) || containsPair(0xC2, where: { $0 == 0x85 }, endOK: false, in: p)
         }
         guard needed else { return bytes }
         let crlf = bytes.indices.contains { bytes[$0] == 0x0D && $0 + 1 < bytes.count && bytes[$0 + 1] == 0x0A }
@@ -59,12 +59,29 @@ public struct YAMLStore: Store {
     /// Whether the file holds LS or PS (U+2028, U+2029), which libyaml also reads as line breaks
     /// but keeps in block scalars' values: they cannot be normalised away.
     static func containsSeparatorBreak(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { p in
+            var i = 0
+            while let e2 = firstIndex(of: 0xE2, in: p, from: i) {
+                if e2 + 2 < p.count, p[e2 + 1] == 0x80, p[e2 + 2] == 0xA8 || p[e2 + 2] == 0xA9 { return true }
+                i = e2 + 1
+            }
+            return false
+        }
+    }
+
+    /// Whether some `byte` is followed by a byte for which `next` holds (or ends the input, when `endOK`).
+    private static func containsPair(_ byte: UInt8, where next: (UInt8) -> Bool, endOK: Bool, in p: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
-        while let e2 = bytes[i...].firstIndex(of: 0xE2) {
-            if e2 + 2 < bytes.count, bytes[e2 + 1] == 0x80, bytes[e2 + 2] == 0xA8 || bytes[e2 + 2] == 0xA9 { return true }
-            i = e2 + 1
+        while let at = firstIndex(of: byte, in: p, from: i) {
+            if at + 1 == p.count ? endOK : next(p[at + 1]) { return true }
+            i = at + 1
         }
         return false
+    }
+
+    private static func firstIndex(of byte: UInt8, in p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < p.count, let base = p.baseAddress, let hit = memchr(base + start, Int32(byte), p.count - start) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
     public func emit(_ document: Document, metadata: Node?, source: ParsedFile?, options: StoreOptions) throws -> [UInt8] {
