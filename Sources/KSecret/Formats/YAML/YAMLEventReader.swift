@@ -31,7 +31,7 @@ final class YAMLEventReader {
         self.path = path
         buffer = .allocate(capacity: max(source.count, 1))
         _ = buffer.initialize(from: source)
-        if source.contains(where: { $0 >= 0x80 }) {
+        if Self.containsNonASCII(source) {
             var table: [Int] = []
             table.reserveCapacity(source.count + 1)
             var i = 0
@@ -57,6 +57,23 @@ final class YAMLEventReader {
     deinit {
         yaml_parser_delete(&parser)
         buffer.deallocate()
+    }
+
+    /// Whether any byte is 0x80 or above, eight bytes at a time (this runs over every input).
+    private static func containsNonASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var i = 0
+            let n = raw.count
+            while i + 8 <= n {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return true }
+                i += 8
+            }
+            while i < n {
+                if raw[i] >= 0x80 { return true }
+                i += 1
+            }
+            return false
+        }
     }
 
     private func byteOffset(_ mark: yaml_mark_t) -> Int {

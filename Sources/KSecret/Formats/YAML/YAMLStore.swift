@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// YAML, kept as the author wrote it (Format.md §4).
@@ -146,7 +147,7 @@ struct YAMLPatcher {
         return source.count
     }
 
-    private struct Patch { var range: Range<Int>; var text: String }
+    fileprivate struct Patch { var range: Range<Int>; var text: String }
 
     func write(_ document: Document, metadata: Node?) -> [UInt8] {
         var patches: [Patch] = []
@@ -158,7 +159,27 @@ struct YAMLPatcher {
         }
         var written = self
         written.encryptedOrigins = encrypted
-        for branch in document.branches { written.collect(branch, into: &patches, aliases: &expandedAliases) }
+        if layout.aliasShapes.isEmpty, document.branches.count == 1,
+           let split = SplitPoint(document.branches[0], threshold: Envelope.splitThreshold) {
+            // A large file's patches are collected on two threads, as the envelope walks it: the
+            // cut container's later members stand after all of its earlier ones in the source.
+            let tail: Node = switch split.tail {
+            case .entries(let entries): .mapping(entries)
+            case .items(let items): .sequence(items)
+            }
+            let halves = [split.head(of: document.branches[0]), tail]
+            let results = CollectedPatches()
+            let patcher = written
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                var found: [Patch] = []
+                var aliases: Set<Int> = []
+                patcher.collect(halves[part], into: &found, aliases: &aliases)
+                results.set(part, found)
+            }
+            patches = results.parts[0] + results.parts[1]
+        } else {
+            for branch in document.branches { written.collect(branch, into: &patches, aliases: &expandedAliases) }
+        }
         if metadata != nil || layout.documents.contains(where: { $0.metadata != nil }) {
             let emitter = YAMLEmitter(unit: layout.indentUnit, lineBreak: layout.lineBreak)
             var block = ""
@@ -403,5 +424,16 @@ struct YAMLPatcher {
         }
         if text.utf8.contains(0x0A) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
         if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
+    }
+}
+
+/// The patches of the two halves of a split write, each set by its own thread.
+private final class CollectedPatches: @unchecked Sendable {
+    private(set) var parts: [[YAMLPatcher.Patch]] = [[], []]
+    private let lock = NSLock()
+    func set(_ part: Int, _ patches: [YAMLPatcher.Patch]) {
+        lock.lock()
+        parts[part] = patches
+        lock.unlock()
     }
 }
