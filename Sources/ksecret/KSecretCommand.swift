@@ -21,7 +21,6 @@ struct KSecretCommand: ParsableCommand {
     )
 
     static func main() {
-        MallocTuning.forShortRun()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if NetExecutable.handles(arguments) { NetExecutable.exec(arguments) }
         if let status = DecryptFastPath.run(arguments) ?? EncryptFastPath.run(arguments) {
@@ -41,26 +40,3 @@ struct KSecretCommand: ParsableCommand {
         main(nil)
     }
 }
-
-/// glibc's allocator tuned for a process that lives for one command: freed memory is kept for
-/// reuse instead of being handed back to the kernel and faulted in again (a large file's parse
-/// and write free and grow buffers many times; this saved about a tenth of the page faults and
-/// of the system time of a 20,000-value encryption).
-enum MallocTuning {
-    static func forShortRun() {
-        #if os(Linux)
-        _ = mallopt(mmapThreshold, 256 << 20)  // large buffers from the heap too, where they are reused
-        _ = mallopt(topPad, 32 << 20)          // grow the heap in large steps
-        _ = mallopt(trimThreshold, 512 << 20)  // and never shrink it
-        #endif
-    }
-
-    // <malloc.h>'s M_TRIM_THRESHOLD, M_TOP_PAD and M_MMAP_THRESHOLD (not in the Glibc module).
-    private static let trimThreshold: Int32 = -1
-    private static let topPad: Int32 = -2
-    private static let mmapThreshold: Int32 = -3
-}
-
-#if os(Linux)
-@_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
