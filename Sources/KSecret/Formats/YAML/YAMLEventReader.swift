@@ -25,10 +25,15 @@ final class YAMLEventReader {
     /// charIndex -> byte offset, only built when the source is not pure ASCII.
     private let charToByte: [Int]?
     let path: String
+    /// Where `source` starts in the file, in bytes and in lines: events report file positions.
+    private let offset: Int
+    private let lineBase: Int
 
-    init(_ source: [UInt8], path: String) throws {
+    init(_ source: [UInt8], path: String, offset: Int = 0, lineBase: Int = 0) throws {
         self.source = source
         self.path = path
+        self.offset = offset
+        self.lineBase = lineBase
         buffer = .allocate(capacity: max(source.count, 1))
         _ = buffer.initialize(from: source)
         if Self.containsNonASCII(source) {
@@ -77,9 +82,9 @@ final class YAMLEventReader {
     }
 
     private func byteOffset(_ mark: yaml_mark_t) -> Int {
-        guard let table = charToByte else { return min(Int(mark.index), source.count) }
+        guard let table = charToByte else { return offset + min(Int(mark.index), source.count) }
         let index = Int(mark.index)
-        return index < table.count ? table[index] : source.count
+        return offset + (index < table.count ? table[index] : source.count)
     }
 
     func next() throws -> YAMLEvent {
@@ -87,7 +92,7 @@ final class YAMLEventReader {
         guard yaml_parser_parse(&parser, &event) == 1 else { throw parseError() }
         defer { yaml_event_delete(&event) }
         let start = byteOffset(event.start_mark), end = byteOffset(event.end_mark)
-        var result = YAMLEvent(kind: .streamStart, start: start, end: end, line: Int(event.start_mark.line), column: Int(event.start_mark.column))
+        var result = YAMLEvent(kind: .streamStart, start: start, end: end, line: lineBase + Int(event.start_mark.line), column: Int(event.start_mark.column))
         switch event.type {
         case YAML_STREAM_START_EVENT: result.kind = .streamStart
         case YAML_STREAM_END_EVENT: result.kind = .streamEnd

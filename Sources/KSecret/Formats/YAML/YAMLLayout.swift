@@ -75,6 +75,8 @@ struct YAMLLayout: StoreLayout {
     var documents: [DocumentSpan] = []
     var lineBreak = "\n"
     var indentUnit = 4
+    /// The indentation step seen in the file, if any (`indentUnit` falls back to 4).
+    var observedIndentUnit: Int?
     /// False when the source holds a line break the byte-offset bookkeeping does not follow (LS,
     /// PS): such a file is written in the canonical layout, never patched.
     var patchable = true

@@ -10,6 +10,17 @@ import Foundation
 struct YAMLParser {
     let source: [UInt8]
     let path: String
+    /// Where reading starts, in bytes and lines (0 but for the second half of `parseInTwo`, which
+    /// reads from a line that starts a key of the root mapping).
+    var start = 0
+    var lineBase = 0
+
+    init(source: [UInt8], path: String, start: Int = 0, lineBase: Int = 0) {
+        self.source = source
+        self.path = path
+        self.start = start
+        self.lineBase = lineBase
+    }
 
     private final class Frame {
         var isMapping: Bool
@@ -33,14 +44,15 @@ struct YAMLParser {
     }
 
     func parse() throws -> (branches: [Node], layout: YAMLLayout, metadata: Node?) {
-        let reader = try YAMLEventReader(source, path: path)
+        let reader = start == 0 ? try YAMLEventReader(source, path: path)
+            : try YAMLEventReader(Array(source[start...]), path: path, offset: start, lineBase: lineBase)
         var layout = YAMLLayout(source: source)
         if let cr = source.firstIndex(of: UInt8(ascii: "\n")), cr > 0, source[cr - 1] == UInt8(ascii: "\r") { layout.lineBreak = "\r\n" }
         var branches: [Node] = []
         var metadata: Node?
         var stack: [Frame] = []
         var anchors: [String: (node: Node, alias: Bool)] = [:]
-        var cursor = 0
+        var cursor = start
         var leading: [Comment] = []     // comments before a document's root
         var root: Node?
         var rootFlowOrScalar = false
@@ -186,7 +198,8 @@ struct YAMLParser {
                     branches.append(last)
                 }
                 layout.skeleton = Document(branches: branches)
-                if let unit = unitCandidates.filter({ $0 > 0 }).min() { layout.indentUnit = unit }
+                layout.observedIndentUnit = unitCandidates.filter({ $0 > 0 }).min()
+                if let unit = layout.observedIndentUnit { layout.indentUnit = unit }
                 return (branches, layout, metadata)
             case .documentStart:
                 scanGap(to: event.start, beforeEnd: false)

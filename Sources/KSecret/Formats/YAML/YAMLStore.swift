@@ -16,7 +16,11 @@ public struct YAMLStore: Store {
             throw KSecretError(.needAtLeastOneDocument, "the file is empty: there is no document to read", location: SourceLocation(file: path))
         }
         let source = Self.normalizingBreaks(bytes)
-        var (branches, layout, metadata) = try YAMLParser(source: source, path: path).parse()
+        var split: (branches: [Node], layout: YAMLLayout, metadata: Node?)?
+        if source.count >= YAMLParser.splitThreshold, let cut = YAMLParser.cutLine(in: source, near: source.count / 2) {
+            split = YAMLParser.parseInTwo(source, path: path, cut: cut)
+        }
+        var (branches, layout, metadata) = try split ?? YAMLParser(source: source, path: path).parse()
         layout.patchable = !Self.containsSeparatorBreak(source)
         // Only comments and no document: nothing to encrypt, and a write would give back the
         // comments in clear without a sops block (sops refuses the same file: "EOF", exit 2).
