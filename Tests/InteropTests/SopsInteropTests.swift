@@ -194,7 +194,7 @@ struct SopsInteropTests {
         var lines = ["# large file"]
         if nested { lines += ["config:", "  app:"] }
         let pad = nested ? "    " : ""
-        for i in 0..<600 {
+        for i in 0..<800 {
             lines.append("\(pad)item\(i):")
             lines.append("\(pad)  # about \(i)")
             lines += ["\(pad)  name: name-\(i)", "\(pad)  port: \(i)", "\(pad)  on: \(i % 2 == 0)", "\(pad)  list: [a\(i), 2]", "\(pad)  note_unencrypted: clear"]

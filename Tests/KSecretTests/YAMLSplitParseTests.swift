@@ -137,6 +137,28 @@ struct YAMLSplitParseTests {
         #expect(try YAMLStore().emit(parsed.document, metadata: nil, source: parsed, options: StoreOptions()) == source)
     }
 
+    @Test("a large file with every value changed is written with exactly those bytes changed")
+    func largeWrite() throws {
+        let source = Self.large(rootKeys: 6_000, extra: "tail: end\n")
+        let parsed = try YAMLStore().parse(source, path: "large.yaml")
+        func upper(_ node: Node) -> Node {
+            switch node {
+            case .scalar(var s):
+                if case .string(let t) = s.value, t.hasPrefix("value ") { s.value = .string("VALUE " + t.dropFirst(6)) }
+                return .scalar(s)
+            case .mapping(let entries):
+                return .mapping(entries.map { if case .pair(let k, let v) = $0 { return .pair(key: k, value: upper(v)) } else { return $0 } })
+            case .sequence(let items): return .sequence(items.map(upper))
+            case .comment: return node
+            }
+        }
+        let changed = Document(branches: parsed.document.branches.map(upper))
+        let written = try YAMLStore().emit(changed, metadata: nil, source: parsed, options: StoreOptions())
+        // 6,000 patches: written by two threads.
+        let expected = String(decoding: source, as: UTF8.self).replacingOccurrences(of: "\"value ", with: "\"VALUE ")
+        #expect(written == Array(expected.utf8))
+    }
+
     @Test("an error in the second half of a large file has its one-thread position")
     func errorPosition() throws {
         let source = Self.large(rootKeys: 6_000, extra: "bad: [unclosed\n")
