@@ -73,34 +73,13 @@ struct Decrypt: ParsableCommand {
 /// (other flags, help, errors in the arguments) goes through swift-argument-parser as usual.
 enum DecryptFastPath {
     static func run(_ arguments: [String]) -> Int32? {
-        guard arguments.first == "decrypt" else { return nil }
-        var types = FormatChoice()
-        var ignoreMac = false
-        var extract: String?
-        var file: String?
-        var i = 1
-        while i < arguments.count {
-            let a = arguments[i]
-            switch a {
-            case "--ignore-mac": ignoreMac = true
-            case "--input-type", "--output-type", "--extract":
-                guard i + 1 < arguments.count else { return nil }
-                if a == "--input-type" { types.inputType = arguments[i + 1] }
-                else if a == "--output-type" { types.outputType = arguments[i + 1] }
-                else { extract = arguments[i + 1] }
-                i += 1
-            default:
-                guard file == nil, a == "-" || !a.hasPrefix("-") else { return nil }
-                file = a
-            }
-            i += 1
-        }
-        guard let file else { return nil }
-        do {
-            try Decrypt.perform(file: file, extract: extract, ignoreMac: ignoreMac, types: types, exitWhenDone: true)
-            return 0
-        } catch {
-            return Diagnostics.status(of: error)
+        guard let line = FastArguments(arguments, command: "decrypt", flags: ["--ignore-mac"],
+                                       options: ["--input-type", "--output-type", "--extract"])
+        else { return nil }
+        return FastArguments.status {
+            try Decrypt.perform(file: line.file, extract: line.value("--extract"), ignoreMac: line.has("--ignore-mac"),
+                                types: FormatChoice(inputType: line.value("--input-type"), outputType: line.value("--output-type")),
+                                exitWhenDone: true)
         }
     }
 }

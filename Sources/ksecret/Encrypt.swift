@@ -67,40 +67,14 @@ struct Encrypt: ParsableCommand {
 /// `DecryptFastPath`). Anything else goes through swift-argument-parser as usual.
 enum EncryptFastPath {
     static func run(_ arguments: [String]) -> Int32? {
-        guard arguments.first == "encrypt" else { return nil }
-        var types = FormatChoice()
-        var age: String?, output: String?, filenameOverride: String?, config: String?, file: String?
-        var inPlace = false
-        var i = 1
-        while i < arguments.count {
-            let a = arguments[i]
-            switch a {
-            case "-i", "--in-place": inPlace = true
-            case "--age", "-a", "--output", "--input-type", "--output-type", "--filename-override", "--config":
-                guard i + 1 < arguments.count else { return nil }
-                let value = arguments[i + 1]
-                switch a {
-                case "--age", "-a": age = value
-                case "--output": output = value
-                case "--input-type": types.inputType = value
-                case "--output-type": types.outputType = value
-                case "--filename-override": filenameOverride = value
-                default: config = value
-                }
-                i += 1
-            default:
-                guard file == nil, a == "-" || !a.hasPrefix("-") else { return nil }
-                file = a
-            }
-            i += 1
-        }
-        guard let file else { return nil }
-        do {
-            try Encrypt.perform(file: file, inPlace: inPlace, output: output, filenameOverride: filenameOverride, config: config,
-                                types: types, keys: { KeyOptions.plan(age: age, environment: $0) }, exitWhenDone: true)
-            return 0
-        } catch {
-            return Diagnostics.status(of: error)
+        guard let line = FastArguments(arguments, command: "encrypt", flags: ["-i", "--in-place"],
+                                       options: ["--age", "-a", "--output", "--input-type", "--output-type", "--filename-override", "--config"])
+        else { return nil }
+        return FastArguments.status {
+            try Encrypt.perform(file: line.file, inPlace: line.has("-i", "--in-place"), output: line.value("--output"),
+                                filenameOverride: line.value("--filename-override"), config: line.value("--config"),
+                                types: FormatChoice(inputType: line.value("--input-type"), outputType: line.value("--output-type")),
+                                keys: { KeyOptions.plan(age: line.value("--age", "-a"), environment: $0) }, exitWhenDone: true)
         }
     }
 }

@@ -97,24 +97,15 @@ struct GeneratedCorpusTests {
         // The data as ksecret itself reads the plaintext: the reference for both directions.
         let expected = try format.store.parse(plain, path: "plain").document.branches.map(Self.data)
 
-        let k = try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, plainPath.path], environment: env, directory: dir)
-        try #require(k.status == 0, "seed \(seed): ksecret encrypt: \(k.stderr)")
-        let kPath = dir.appendingPathComponent("k.\(ext)")
-        try Data(k.stdout).write(to: kPath)
-        let bySops = try Peers.run(Peers.sops!, ["decrypt", kPath.path], environment: env, directory: dir)
-        try #require(bySops.status == 0, "seed \(seed): sops decrypt of ksecret's file: \(bySops.stderr)")
-        #expect(try format.store.parse(bySops.stdout, path: "sops-output").document.branches.map(Self.data) == expected, "seed \(seed)")
-
-        let s = try Peers.run(Peers.sops!, ["encrypt", "--age", recipient, plainPath.path], environment: env, directory: dir)
-        try #require(s.status == 0, "seed \(seed): sops encrypt: \(s.stderr)")
-        let sPath = dir.appendingPathComponent("s.\(ext)")
-        try Data(s.stdout).write(to: sPath)
-        let byKsecret = try Peers.run(Peers.ksecret!, ["decrypt", sPath.path], environment: env, directory: dir)
-        try #require(byKsecret.status == 0, "seed \(seed): ksecret decrypt of sops's file: \(byKsecret.stderr)")
-        #expect(try format.store.parse(byKsecret.stdout, path: "k").document.branches.map(Self.data) == expected, "seed \(seed)")
+        let bySops = try Peers.encryptThenDecrypt(plainPath, recipient: recipient, with: Peers.ksecret!, then: Peers.sops!, saved: "k.\(ext)",
+                                                  environment: env, in: dir, context: "seed \(seed)")
+        #expect(try format.store.parse(bySops, path: "sops-output").document.branches.map(Self.data) == expected, "seed \(seed)")
+        let byKsecret = try Peers.encryptThenDecrypt(plainPath, recipient: recipient, with: Peers.sops!, then: Peers.ksecret!, saved: "s.\(ext)",
+                                                     environment: env, in: dir, context: "seed \(seed)")
+        #expect(try format.store.parse(byKsecret, path: "k").document.branches.map(Self.data) == expected, "seed \(seed)")
 
         if format == .yaml {
-            let back = try Peers.run(Peers.ksecret!, ["decrypt", kPath.path], environment: env, directory: dir)
+            let back = try Peers.run(Peers.ksecret!, ["decrypt", dir.appendingPathComponent("k.\(ext)").path], environment: env, directory: dir)
             #expect(back.stdout == plain, "seed \(seed): ksecret's own round trip is not byte-exact (\(dir.path))")
         }
     }

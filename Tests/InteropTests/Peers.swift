@@ -55,6 +55,24 @@ enum Peers {
         return result
     }
 
+    /// `encryptor encrypt --age recipient plain`, its output saved as `dir/saved`, then
+    /// `decryptor decrypt` of that file: the decrypted bytes. Either step failing fails the test
+    /// with its standard error and `context`.
+    static func encryptThenDecrypt(_ plain: URL, recipient: String, with encryptor: String, then decryptor: String,
+                                   saved: String, environment: [String: String], in dir: URL, context: String,
+                                   sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> [UInt8] {
+        let enc = try run(encryptor, ["encrypt", "--age", recipient, plain.path], environment: environment, directory: dir)
+        try #require(enc.status == 0, "\(context): \(name(encryptor)) encrypt: \(enc.stderr)", sourceLocation: sourceLocation)
+        let path = dir.appendingPathComponent(saved)
+        try Data(enc.stdout).write(to: path)
+        let dec = try run(decryptor, ["decrypt", path.path], environment: environment, directory: dir)
+        try #require(dec.status == 0, "\(context): \(name(decryptor)) decrypt of \(name(encryptor))'s file: \(dec.stderr)",
+                     sourceLocation: sourceLocation)
+        return dec.stdout
+    }
+
+    private static func name(_ executable: String) -> String { executable == ksecret ? "ksecret" : "sops" }
+
     /// A fresh directory, removed by the caller.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ksecret-interop-" + UUID().uuidString)

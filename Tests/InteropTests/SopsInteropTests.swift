@@ -210,21 +210,13 @@ struct SopsInteropTests {
         try Data(Self.largeYAML(nested: nested).utf8).write(to: file)
         let reference = try sopsReference(file.path, in: dir)
 
-        let enc = try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, file.path], environment: env, directory: dir)
-        try #require(enc.status == 0, "ksecret encrypt: \(enc.stderr)")
-        let ksecretFile = dir.appendingPathComponent("k.yaml")
-        try Data(enc.stdout).write(to: ksecretFile)
-        let bySops = try Peers.run(Peers.sops!, ["decrypt", ksecretFile.path], environment: env, directory: dir)
-        try #require(bySops.status == 0, "sops decrypt of ksecret's file: \(bySops.stderr)")
-        #expect(bySops.stdout == reference)
-        let back = try Peers.run(Peers.ksecret!, ["decrypt", ksecretFile.path], environment: env, directory: dir)
+        let bySops = try Peers.encryptThenDecrypt(file, recipient: recipient, with: Peers.ksecret!, then: Peers.sops!, saved: "k.yaml",
+                                                  environment: env, in: dir, context: "large file")
+        #expect(bySops == reference)
+        let back = try Peers.run(Peers.ksecret!, ["decrypt", dir.appendingPathComponent("k.yaml").path], environment: env, directory: dir)
         #expect(back.text == Self.largeYAML(nested: nested))
-
-        let sopsEnc = try Peers.run(Peers.sops!, ["encrypt", "--age", recipient, file.path], environment: env, directory: dir)
-        let sopsFile = dir.appendingPathComponent("s.yaml")
-        try Data(sopsEnc.stdout).write(to: sopsFile)
-        let byKsecret = try Peers.run(Peers.ksecret!, ["decrypt", sopsFile.path], environment: env, directory: dir)
-        try #require(byKsecret.status == 0, "ksecret decrypt of sops's file: \(byKsecret.stderr)")
-        #expect(byKsecret.stdout == reference)
+        let byKsecret = try Peers.encryptThenDecrypt(file, recipient: recipient, with: Peers.sops!, then: Peers.ksecret!, saved: "s.yaml",
+                                                     environment: env, in: dir, context: "large file")
+        #expect(byKsecret == reference)
     }
 }
