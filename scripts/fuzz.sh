@@ -51,6 +51,8 @@ failed=()
 export KSECRET_SHARED_DIR="$shared"
 # Swift's own backtracer hangs under ASan when a target traps; libFuzzer prints the stack instead.
 export SWIFT_BACKTRACE=enable=no
+# Leaks are checked when a target exits, except Foundation's own (see the file).
+export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for target in "${targets[@]}"; do
     corpus="$work/corpus/$target" artifacts="$work/artifacts/$target" log="$work/logs/$target.log"
     seed=()
