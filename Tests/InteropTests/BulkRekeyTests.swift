@@ -382,6 +382,31 @@ struct BulkRekeyTests {
         #expect(leaver.status != 0)
     }
 
+    @Test("rotate --all and audit --verify run SOPS_AGE_KEY_CMD once for all the files, not once per file")
+    func keyCommandOnce() throws {
+        var repo = try Repo()
+        defer { repo.remove() }
+        try repo.write(".sops.yaml", "creation_rules:\n  - path_regex: \\.yaml$\n    age: \(repo.recipients[0])\n")
+        for i in 0..<6 { try repo.encrypt("team/s\(i).yaml", Self.plain(i), to: [repo.recipients[0]]) }
+        try repo.git(["add", "-A"])
+        // The command counts its runs in a file beside the repository, then prints the key.
+        let counter = repo.dir.appendingPathComponent("runs").path
+        let script = repo.dir.appendingPathComponent("key-cmd.sh").path
+        try Data("#!/bin/sh\necho run >> '\(counter)'\ncat '\(repo.keys[0])'\n".utf8).write(to: URL(fileURLWithPath: script))
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: script)
+        let env = ["SOPS_AGE_KEY_CMD": script, "HOME": repo.dir.path]
+        func runs() -> Int { ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count }
+
+        let rotate = try Peers.run(Peers.ksecret!, ["rotate", "--all", "--jobs", "2", "."], environment: env, directory: repo.root)
+        try #require(rotate.status == 0, "\(rotate.stderr)")
+        #expect(runs() == 1, "SOPS_AGE_KEY_CMD ran \(runs()) times for 6 files")
+        let audit = try Peers.run(Peers.ksecret!, ["audit", "--verify", "--fail-on", "none", "."], environment: env, directory: repo.root)
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(runs() == 2, "audit --verify: SOPS_AGE_KEY_CMD ran \(runs() - 1) times for 6 files")
+        // Each file was really rotated with the command's key: sops opens them with that key.
+        #expect(try repo.sops(["decrypt", "team/s5.yaml"], keyFile: repo.keys[0]).text == Self.plain(5))
+    }
+
     @Test("options for one file are refused with --all, and --all's options without it; --all takes a directory")
     func conflictingOptions() throws {
         let repo = try Repo()

@@ -61,7 +61,8 @@ public final class AgeKeyring {
         }
         if let command = environment["SOPS_AGE_KEY_CMD"] {
             searched.append("SOPS_AGE_KEY_CMD")
-            result += try parse(try run(command), source: "SOPS_AGE_KEY_CMD")
+            let output = try environment.keyCommandOutputs.map { try $0.output(of: command) { try run(command) } } ?? run(command)
+            result += try parse(output, source: "SOPS_AGE_KEY_CMD")
         }
         let configHome = environment["XDG_CONFIG_HOME"] ?? (environment.homeDirectory + "/.config")
         let defaultFile = configHome + "/sops/age/keys.txt"

@@ -85,6 +85,7 @@ public struct BulkRekey: Sendable {
         self.base = GitRepository.containing(root)?.root ?? root
         self.config = config
         self.environment = environment
+        if self.environment.keyCommandOutputs == nil { self.environment.keyCommandOutputs = KeyCommandOutputs() }
         self.jobs = ProcessInfo.processInfo.activeProcessorCount
     }
 

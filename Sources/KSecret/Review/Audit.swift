@@ -65,6 +65,8 @@ public struct Audit: Sendable {
     public init(root: String, environment: KSecretEnvironment) {
         self.root = root
         self.environment = environment
+        // --verify decrypts every file: SOPS_AGE_KEY_CMD runs once for all of them.
+        if self.environment.keyCommandOutputs == nil { self.environment.keyCommandOutputs = KeyCommandOutputs() }
     }
 
     static let secretLooking = try! NSRegularExpression(pattern: "(?i)(password|passwd|token|secret|key|credential)")

@@ -7,6 +7,9 @@ public struct KSecretEnvironment: Sendable {
     public var currentDirectory: String
     public var now: @Sendable () -> Date
     public var random: @Sendable (Int) -> [UInt8]
+    /// When set, `SOPS_AGE_KEY_CMD` runs once for all the files of this environment (bulk commands
+    /// over many files set it: a command that prompts, or asks a password manager, asks once).
+    public var keyCommandOutputs: KeyCommandOutputs?
 
     public init(variables: [String: String] = ProcessInfo.processInfo.environment,
                 currentDirectory: String = FileManager.default.currentDirectoryPath,
@@ -31,5 +34,24 @@ public struct KSecretEnvironment: Sendable {
         formatter.formatOptions = [.withInternetDateTime]
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: now())
+    }
+}
+
+/// `SOPS_AGE_KEY_CMD`'s output by command line, for one bulk command's files (identities, held in
+/// memory as the identities themselves are). The lock makes a command run once even when several
+/// files ask at the same time.
+public final class KeyCommandOutputs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outputs: [String: String] = [:]
+
+    public init() {}
+
+    func output(of command: String, running run: () throws -> String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let output = outputs[command] { return output }
+        let output = try run()
+        outputs[command] = output
+        return output
     }
 }
