@@ -319,4 +319,70 @@ extension FuzzRegressionTests {
         // Keys dotenv reads back as they are still go through.
         _ = try Self.encryptConverting("{\" sp\": \"v\", \"export X\": \"w\"}", from: .json, to: .dotenv)
     }
+
+    // MARK: the 10-million-execution run (Documentation/Robustness.md)
+
+    /// parse -> write (in place, and canonical) -> parse keeps the values and the metadata.
+    static func expectYAMLRoundTrip(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+        for source in [parsed, nil] as [ParsedFile?] {
+            let written = try YAMLStore().emit(parsed.document, metadata: parsed.metadata, source: source, options: StoreOptions())
+            let shown = String(reflecting: String(decoding: written, as: UTF8.self))
+            let again = try #require(try? YAMLStore().parse(written, path: "f.yaml"), "written as \(shown)", sourceLocation: sourceLocation)
+            #expect(Self.values(again.document) == Self.values(parsed.document), "written as \(shown)", sourceLocation: sourceLocation)
+            #expect(again.metadata?.strippingOrigins() == parsed.metadata?.strippingOrigins(), "written as \(shown)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("FuzzDecrypt: a negative list index in flattened INI or dotenv metadata is refused, not a trap",
+          arguments: ["[sops]\nage__list_-2__map_recipient = x\n", "sops_age__list_-2__map_recipient=x\n"])
+    func negativeMetadataIndex(text: String) throws {
+        let store: any Store = text.hasPrefix("[") ? INIStore() : DotenvStore()
+        let error = try #require(throws: KSecretError.self) { try store.parse(Array(text.utf8), path: "f") }
+        #expect(error.message.contains("not a number"))
+    }
+
+    @Test("FuzzYAMLStore: a plain value that starts like ENC[...] written by value for an alias reads back (was an unreadable quoted scalar)",
+          arguments: ["e: &s\n d: ENC[AES256_GCM,\\\nf: *s\n", "e: &s ENC[AES256_GCM,\"x'\\\nf: *s\n", "a: 'ENC[AES256_GCM,''q'\nb: x\n"])
+    func aliasByValueQuoting(text: String) throws {
+        try Self.expectYAMLRoundTrip(text)
+    }
+
+    @Test("FuzzYAMLStore: an alias to an anchor in the sops block is refused at the alias (was a file whose alias no longer resolved)",
+          arguments: ["sops: &g\no: *g\n", "sops:\n    version: &v 3.11.0\na:\n  - *v\n"])
+    func aliasToSopsBlock(text: String) throws {
+        let error = try #require(throws: KSecretError.self) { try YAMLStore().parse(Array(text.utf8), path: "f.yaml") }
+        #expect(error.message.contains("anchor in the sops metadata"))
+        #expect(error.location?.line == text.split(separator: "\n").firstIndex { $0.contains("*") }.map { $0 + 1 })
+        // An anchor in the sops block that nothing outside refers to is fine.
+        try Self.expectYAMLRoundTrip("sops:\n    version: &v 3.11.0\na: 1\n")
+    }
+
+    @Test("FuzzYAMLStore: a block scalar in the sops block keeps its line break before a final comment (file without a final newline)")
+    func metadataBlockScalarBeforeFinalComment() throws {
+        try Self.expectYAMLRoundTrip("a: 1\nsops:\n    enc: |\n        line\n# c")
+    }
+
+    @Test("FuzzEncryptDecrypt: a tag before the root mapping does not move the sops block to the tag's column (was invalid YAML)")
+    func taggedRootColumn() throws {
+        let plain = "  !t\nk: v\n"
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == ["k", "string(\"v\")"])
+    }
+
+    @Test("FuzzYAMLStore, ksecret encrypt: nesting beyond the limit is refused at its line and column (was a stack overflow)",
+          arguments: [YAMLParser.maxDepth + 1, 100_000])
+    func deepNesting(levels: Int) throws {
+        let text = String(repeating: "- ", count: levels) + "x\n"
+        let error = try #require(throws: KSecretError.self) { try YAMLStore().parse(Array(text.utf8), path: "f.yaml") }
+        #expect(error.message.contains("nested deeper than"))
+        #expect(error.location?.line == 1)
+        let json = "{\"a\": " + String(repeating: "[", count: levels) + String(repeating: "]", count: levels) + "}"
+        let jsonError = try #require(throws: KSecretError.self) { try JSONStore().parse(Array(json.utf8), path: "f.json") }
+        #expect(jsonError.message.contains("nested deeper than"))
+        // At the limit itself, a file still reads.
+        let deepest = String(repeating: "- ", count: YAMLParser.maxDepth - 1) + "x\n"
+        #expect(throws: Never.self) { try YAMLStore().parse(Array(deepest.utf8), path: "f.yaml") }
+    }
 }

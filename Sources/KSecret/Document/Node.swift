@@ -76,5 +76,9 @@ public enum ScalarValue: Sendable, Equatable {
 public struct Document: Sendable, Equatable {
     public var branches: [Node]
 
+    /// The deepest nesting of collections a store reads (Format.md §2): every walk over a tree is
+    /// recursive, and a file nested deeper would overflow the stack instead of failing clearly.
+    public static let maxDepth = 1000
+
     public init(branches: [Node]) { self.branches = branches }
 }

@@ -21,7 +21,7 @@ struct JSONReader {
     }
 
     let path: String
-    let maxDepth = 1000
+    let maxDepth = Document.maxDepth
 
     /// Reads a document whose top level must be an object.
     func read(_ source: [UInt8]) throws -> Result {
@@ -68,7 +68,7 @@ struct JSONReader {
     /// Reads one JSON value of any kind (used for metadata tests and `sops` values); no origins needed.
     static func readValue(_ source: [UInt8], path: String = "") throws -> Node {
         try source.withUnsafeBufferPointer { buf in
-            var p = Parser(buf: buf, source: source, path: path, maxDepth: 1000)
+            var p = Parser(buf: buf, source: source, path: path, maxDepth: Document.maxDepth)
             p.skipSpace()
             let v = try p.value(depth: 0)
             p.skipSpace()
@@ -115,7 +115,7 @@ struct JSONReader {
             let start = pos
             switch c {
             case UInt8(ascii: "{"):
-                if depth >= maxDepth { throw error("json nesting is too deep", at: pos) }
+                if depth >= maxDepth { throw error("the document is nested deeper than \(maxDepth) levels", at: pos) }
                 pos += 1
                 var entries: [MappingEntry] = []
                 skipSpace()
@@ -136,7 +136,7 @@ struct JSONReader {
                     throw error("expected ',' or '}' after an object value", at: pos)
                 }
             case UInt8(ascii: "["):
-                if depth >= maxDepth { throw error("json nesting is too deep", at: pos) }
+                if depth >= maxDepth { throw error("the document is nested deeper than \(maxDepth) levels", at: pos) }
                 pos += 1
                 var items: [Node] = []
                 skipSpace()

@@ -8,6 +8,7 @@ import Foundation
 /// a `#` there that starts a line or follows whitespace opens a comment. A comment belongs to the
 /// innermost collection that contains it, which decides its AAD path (Format.md §2.3).
 struct YAMLParser {
+    static let maxDepth = Document.maxDepth
     let source: [UInt8]
     let path: String
     /// Where reading starts, in bytes and lines (0 but for the second half of `parseInTwo`, which
@@ -124,6 +125,10 @@ struct YAMLParser {
             }
         }
         var deferred: [(Comment, Int)] = []
+        /// Where the last scalar, alias or flow collection read ended.
+        var lastContentEnd = 0
+        /// Where each anchor of the current document was set.
+        var anchorStarts: [String: Int] = [:]
 
         func add(_ node: Node, at start: Int, end: Int) throws {
             guard let top = stack.last else { root = node; return }
@@ -132,7 +137,10 @@ struct YAMLParser {
                     top.pendingKey = nil
                     if stack.count == 1 && key == "sops" {
                         metadata = metadata ?? node
-                        let stop = lineStart(of: end) == end ? end : lineEnd(after: end)
+                        // The block ends with its last value: a block collection's end event stands
+                        // where the next token does, past any comment that follows the block.
+                        let last = lastContentEnd > (pendingSopsStart ?? 0) ? min(end, lastContentEnd) : end
+                        let stop = lineStart(of: last) == last ? last : lineEnd(after: last)
                         sopsRange = pendingSopsStart.map { start in
                             // ksecret appends the block to a file without a final line break as
                             // "\nsops: ...", without a final break: removing it restores the file.
@@ -209,6 +217,7 @@ struct YAMLParser {
                 rootFlowOrScalar = false
                 sopsRange = nil
                 anchors = [:]
+                anchorStarts = [:]
             case .documentEnd:
                 scanGap(to: event.start, beforeEnd: false)
                 cursor = max(cursor, event.end)
@@ -246,6 +255,11 @@ struct YAMLParser {
                 if span.blockMappingRoot { span.rootIndent = rootColumn }
                 layout.documents.append(span)
             case .mappingStart, .sequenceStart:
+                if stack.count >= Self.maxDepth {
+                    throw KSecretError(.couldNotReadInputFile, "the document is nested deeper than \(Self.maxDepth) levels",
+                                       hints: ["a secrets file this deep is not one sops wrote; flatten it"],
+                                       location: location(event.line, event.column))
+                }
                 if stack.isEmpty { rootColumn = event.column }
                 // Comments on the lines between a key and its block collection belong to that
                 // collection (sops reads them as head comments of its first item); a comment on the
@@ -277,6 +291,7 @@ struct YAMLParser {
                 let frame = Frame(isMapping: event.kind == .mappingStart, flow: event.flow || (parent?.flow ?? false),
                                   column: event.column, baseIndent: base)
                 frame.anchor = event.anchor
+                if let anchor = event.anchor { anchorStarts[anchor] = event.start }
                 for comment in childComments { attach(comment, to: frame) }
                 stack.append(frame)
             case .mappingEnd, .sequenceEnd:
@@ -300,6 +315,7 @@ struct YAMLParser {
                 }
                 let node = frame.node()
                 if let anchor = frame.anchor { anchors[anchor] = (node, false) }
+                if frame.flow { lastContentEnd = event.end }
                 if stack.isEmpty { documentInsertion = lineStart(of: event.start) == event.start ? event.start : event.start }
                 try add(node, at: event.start, end: event.end)
                 // Comments that belonged to enclosing collections follow the collection just closed.
@@ -312,6 +328,13 @@ struct YAMLParser {
                 guard let name = event.anchor, let target = anchors[name] else {
                     throw KSecretError(.couldNotReadInputFile, "unknown alias", location: location(event.line, event.column))
                 }
+                // The sops block is written anew at every encryption, without its anchors.
+                if let block = sopsRange, let anchored = anchorStarts[name], block.contains(anchored) {
+                    throw KSecretError(.couldNotReadInputFile, "an alias refers to an anchor in the sops metadata",
+                                       hints: ["the sops block is rewritten at each encryption; write the value out instead of *\(name)"],
+                                       location: location(event.line, event.column))
+                }
+                lastContentEnd = event.end
                 // sops expands aliases: each copy is its own value under its own path. Every leaf of
                 // the copy points at the alias, which is rewritten as the expanded value when written.
                 let copy = expandAlias(target.node, alias: event.start..<event.end, line: event.line, column: event.column, layout: &layout,
@@ -323,7 +346,13 @@ struct YAMLParser {
                 var end = event.end
                 cursor = max(cursor, end)
                 if let top = stack.last, top.isMapping, top.pendingKey == nil {
-                    // A key.
+                    // A key. A block mapping whose tag or anchor stands before its first key (`!t`,
+                    // `&a` on a line of their own) starts, for libyaml, at that property: its keys'
+                    // column is the mapping's, where appended metadata must stand too.
+                    if !top.flow, top.keys.isEmpty, top.column != event.column {
+                        top.column = event.column
+                        if stack.count == 1 { rootColumn = event.column }
+                    }
                     let key = event.value
                     if event.style == YAML_PLAIN_SCALAR_STYLE && event.tag == nil {
                         switch YAMLScalarResolver.resolvePlain(key) {
@@ -416,7 +445,11 @@ struct YAMLParser {
                                             parentIndent: stack.last?.column ?? 0, droppableTag: droppable, dash: dashOffset(before: event.start, in: stack.last),
                                             alias: nil, line: event.line, column: event.column, value: value))
                 let node = Node.scalar(Scalar(value, origin: id))
-                if let anchor = event.anchor { anchors[anchor] = (node, false) }
+                if let anchor = event.anchor {
+                    anchors[anchor] = (node, false)
+                    anchorStarts[anchor] = event.start
+                }
+                lastContentEnd = event.end
                 try add(node, at: event.start, end: event.end)
             }
         }

@@ -341,15 +341,21 @@ struct YAMLPatcher {
 
     private func isScalar(_ node: Node) -> Bool { if case .scalar = node { return true } else { return false } }
 
+    /// An encrypted value as ksecret or sops writes it: base64 fields and the type name, nothing
+    /// that would need quoting or escaping in the carrier forms below. A plain string that only
+    /// starts like one (quotes, backslashes, spaces, line breaks) is written as any other string.
     private func isEncrypted(_ value: ScalarValue) -> Bool {
-        if case .string(let s) = value { return s.hasPrefix(Self.encPrefix) }
-        return false
+        guard case .string(let s) = value, s.hasPrefix(Self.encPrefix) else { return false }
+        return s.utf8.allSatisfy { c in
+            (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39)
+                || c == 0x2B || c == 0x2F || c == 0x3D || c == 0x2C || c == 0x3A || c == 0x5B || c == 0x5D || c == 0x5F
+        }
     }
 
     private func containsEncrypted(_ node: Node) -> Bool {
         switch node {
         case .scalar(let s): return isEncrypted(s.value)
-        case .comment(let c): return c.text.hasPrefix(Self.encPrefix)
+        case .comment(let c): return isEncrypted(.string(c.text))
         case .mapping(let entries): return entries.contains { if case .pair(_, let v) = $0 { return containsEncrypted(v) } else { return false } }
         case .sequence(let items): return items.contains(where: containsEncrypted)
         }
