@@ -371,6 +371,18 @@ extension FuzzRegressionTests {
         #expect(Self.values(opened.document) == ["k", "string(\"v\")"])
     }
 
+    @Test("FuzzEncryptDecrypt: an anchor name ends where libyaml ends it (`&a:b x` anchors `:b x`), so the value is replaced, not spliced (was undecryptable)",
+          arguments: ["blank: &a:b x\n", "blank: &a:'b' x\n", "k: &a-1_b value\nl: *a-1_b\n"])
+    func anchorNameEnd(plain: String) throws {
+        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == Self.values(parsed.document))
+        // What decrypt prints reads back to the same values.
+        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
+        #expect(Self.values(printed.document) == Self.values(parsed.document))
+    }
+
     @Test("FuzzYAMLStore, ksecret encrypt: nesting beyond the limit is refused at its line and column (was a stack overflow)",
           arguments: [YAMLParser.maxDepth + 1, 100_000])
     func deepNesting(levels: Int) throws {

@@ -183,6 +183,11 @@ struct YAMLParser {
                 if isTag, i + 1 < end, source[i + 1] == UInt8(ascii: "<") {
                     while i < end && source[i] != UInt8(ascii: ">") { i += 1 }
                     i += 1
+                } else if !isTag {
+                    // An anchor name is what libyaml takes for one: letters, digits, `-` and `_`
+                    // (`&a:b x` anchors `:b x` as `a`).
+                    i += 1
+                    while i < end, Self.isAnchorCharacter(source[i]) { i += 1 }
                 } else {
                     while i < end && !(source[i] == 0x20 || source[i] == 0x0A || source[i] == 0x0D || source[i] == 0x09) { i += 1 }
                 }
@@ -453,6 +458,10 @@ struct YAMLParser {
                 try add(node, at: event.start, end: event.end)
             }
         }
+    }
+
+    static func isAnchorCharacter(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
     }
 
     /// The offset of the `-` that starts a block-sequence item at `start`, if there is one.

@@ -444,7 +444,7 @@ struct YAMLPatcher {
         if isEncrypted(value) {
             if let tag = origin.droppableTag { patches.append(Patch(range: tag, text: "")) }
             let text = carrier(value, origin: origin)
-            if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
+            if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: separated(text, origin))) }
             return
         }
         var context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
@@ -464,7 +464,16 @@ struct YAMLPatcher {
             return
         }
         if text.utf8.contains(0x0A) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
-        if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: text)) }
+        if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: separated(text, origin))) }
+    }
+
+    /// A value written right after its anchor's name (`&a:b x` anchors `:b x`) gets a space, or
+    /// its first characters would read as more of the name.
+    private func separated(_ text: String, _ origin: YAMLLayout.ScalarSpan) -> String {
+        let at = origin.span.lowerBound
+        guard at > 0, YAMLParser.isAnchorCharacter(layout.source[at - 1]), let first = text.utf8.first,
+              YAMLParser.isAnchorCharacter(first) || first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") else { return text }
+        return " " + text
     }
 }
 
