@@ -108,15 +108,21 @@ public enum FuzzSupport {
 
     /// The fixtures' age key file (the sops fixtures are encrypted to it): the decrypt path runs
     /// with this fixed key so that seeds from the fixtures get past the key unwrap.
-    public static var keyFile: String { sharedDirectory + "/fixtures/sops/key.txt" }
+    public static let keyFile = sharedDirectory + "/fixtures/sops/key.txt"
 
-    public static var recipient: String {
+    /// The fixed key's recipient, read once: set-up, not part of any execution.
+    public static let recipient: String = {
         let text = (try? String(contentsOfFile: sharedDirectory + "/fixtures/sops/recipient.txt", encoding: .utf8)) ?? ""
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    }()
 
-    /// An environment holding only the fixed key: no user key, no config, no clock surprises.
-    public static let environment = KSecretEnvironment(variables: ["SOPS_AGE_KEY_FILE": keyFile, "HOME": "/nonexistent"])
+    /// An environment holding only the fixed key: no user key, no config, no clock surprises. The
+    /// key goes in as `SOPS_AGE_KEY` (the key file's text, read once at start-up) rather than as
+    /// `SOPS_AGE_KEY_FILE`, so that an execution does not re-read the file from disk; the keyring
+    /// still parses the identity on each open, as it does in every ksecret run.
+    public static let environment = KSecretEnvironment(variables: [
+        "SOPS_AGE_KEY": (try? String(contentsOfFile: keyFile, encoding: .utf8)) ?? "", "HOME": "/nonexistent",
+    ])
 
     /// The store round trip (parse -> emit -> parse gives the same tree), both with a fresh emit
     /// (`source: nil`) and with the layout-preserving one (`source:` the parse). Returns silently
