@@ -41,7 +41,7 @@ while (($#)); do
         --jobs) jobs="$2"; shift 2 ;;
         --max-len) max_len="$2"; shift 2 ;;
         --no-asan) asan=0; shift ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
