@@ -5,6 +5,7 @@
 #   make build          debug build            make build-release   release build
 #   make test           deps + peers, builds the tests once, a fuzz smoke run, then the tests (.tools/bin first on PATH)
 #   make fuzz           every libFuzzer target of Fuzz/ for FUZZ_SECONDS (default 60) each, niced
+#   make fuzz-long      every target to 10 million executions: no ASan, 2 jobs, inputs up to 4 KiB
 #   make tamper         the tamper-mutation harness at full size (KSECRET_HARNESS_SCALE=1)
 #   make crash          the SIGKILL crash-safety harness at full size (KSECRET_HARNESS_SCALE=1)
 #   make demo           encrypt and decrypt keys-example/demo-secrets.yaml with the debug build
@@ -47,8 +48,16 @@ endif
 KSECRET_HARNESS_SCALE ?= 0.1
 export KSECRET_HARNESS_SCALE
 FUZZ_SECONDS ?= 60
+# Fuzzing knobs (scripts/fuzz.sh --help): stop at FUZZ_RUNS executions (-1: no limit), FUZZ_JOBS
+# fork-mode jobs at a time (0: one process, stops at the first crash), FUZZ_MAX_LEN the longest
+# input, FUZZ_ASAN=0 to build without AddressSanitizer (Documentation/Robustness.md says when).
+FUZZ_RUNS ?= -1
+FUZZ_JOBS ?= 0
+FUZZ_MAX_LEN ?= 65536
+FUZZ_ASAN ?= 1
+FUZZ_ENV = FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) FUZZ_ASAN=$(FUZZ_ASAN)
 
-.PHONY: deps peers build build-release test fuzz tamper crash demo bench install clean distclean
+.PHONY: deps peers build build-release test fuzz fuzz-long tamper crash demo bench install clean distclean
 
 deps:
 	@missing=(); \
@@ -80,7 +89,11 @@ test: deps peers
 	$(SWIFT) test --skip-build
 
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+	$(FUZZ_ENV) scripts/fuzz.sh
+
+# The long run of Documentation/Robustness.md: each target to 10 million executions (or 2 hours).
+fuzz-long: deps
+	$(MAKE) fuzz FUZZ_SECONDS=7200 FUZZ_RUNS=10000000 FUZZ_JOBS=2 FUZZ_MAX_LEN=4096 FUZZ_ASAN=0
 
 tamper: deps peers
 	$(SWIFT) build --build-tests

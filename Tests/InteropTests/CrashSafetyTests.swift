@@ -61,8 +61,12 @@ struct CrashSafetyTests {
 
     /// Runs `arguments(run)` `runs` times, each killed with SIGKILL at a random moment within about
     /// the command's own duration (measured once, uninterrupted), and checks the file after each kill.
+    /// `window` turns the measured duration into the range of kill times (default: the whole run and
+    /// 30 % more); `afterKill` checks more than the file (and may reset state) after each kill.
     func killLoop(_ name: String, runs: Int, extraEnv: [String: String] = [:], prepare: (Int) throws -> Void = { _ in },
-                  arguments: (Int) -> [String], isNew: (Int, [UInt8]) throws -> Bool) throws -> Outcome {
+                  window: (Double) -> Range<Double> = { 0..<$0 * 1.3 },
+                  arguments: (Int) -> [String], isNew: (Int, [UInt8]) throws -> Bool,
+                  afterKill: (Int, _ new: Bool) throws -> Void = { _, _ in }) throws -> Outcome {
         var environment = ProcessInfo.processInfo.environment
         for key in ["SOPS_AGE_KEY", "SOPS_AGE_KEY_CMD", "SOPS_AGE_RECIPIENTS", "SOPS_CONFIG"] { environment[key] = nil }
         environment["SOPS_AGE_KEY_FILE"] = keyFile
@@ -88,13 +92,14 @@ struct CrashSafetyTests {
         probe.waitUntilExit()
         try #require(probe.terminationStatus == 0, "\(name): the uninterrupted run failed")
         let duration = max(Date().timeIntervalSince(began), 0.005)
+        let aim = window(duration)
 
         var outcome = Outcome()
         for run in 0..<runs {
             try prepare(run)
             let before = try bytes()
             let process = try start(run)
-            usleep(UInt32.random(in: 0..<UInt32(duration * 1.3 * 1_000_000)))
+            usleep(UInt32.random(in: UInt32(aim.lowerBound * 1_000_000)..<UInt32(aim.upperBound * 1_000_000)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             outcome.kills += 1
@@ -102,7 +107,7 @@ struct CrashSafetyTests {
             var st = stat()
             stat(path, &st)
             #expect(st.st_mode & 0o777 == 0o640, "\(name) run \(run): mode changed to \(String(st.st_mode & 0o777, radix: 8))")
-            if now == before { outcome.old += 1 } else if try isNew(run, now) { outcome.new += 1 } else {
+            if now == before { outcome.old += 1; try afterKill(run, false) } else if try isNew(run, now) { outcome.new += 1; try afterKill(run, true) } else {
                 Issue.record("\(name) run \(run): the file is neither the old nor the new version")
             }
         }
@@ -189,5 +194,93 @@ struct CrashSafetyTests {
         // until the next edit removes it (Edit.swift); after the last, uninterrupted edit none is left.
         let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
         #expect(left.isEmpty, "edit directories left by killed runs: \(left.count)")
+    }
+    /// The password `ksecret decrypt` reads at db.password in `file`, nil when it does not decrypt.
+    func dbPassword(_ file: String) throws -> String? {
+        let r = try Peers.run(Peers.ksecret!, ["decrypt", "--extract", #"["db"]["password"]"#, file], environment: env)
+        return r.status == 0 ? r.text : nil
+    }
+
+    /// `db rotate` (PasswordRotation) writes the new file beside the old as `s.pending.yaml`, runs
+    /// ALTER ROLE, checks a fresh login, then replaces `s.yaml`. Invariant after a SIGKILL at any
+    /// moment: `s.yaml` is the complete old file or the complete new one (it decrypts; only the
+    /// password differs; mode kept), and the password the server holds for the role is on disk:
+    /// either `s.yaml`'s logs in, or `s.pending.yaml` exists, decrypts, and its password logs in.
+    /// A new `s.yaml` always logs in (the ALTER precedes the file step). Between kills the harness
+    /// sets the server back to the file's password (as `ksecret db check s.pending.yaml` and a move
+    /// would) and removes the pending file, so that each run starts from a consistent state.
+    @Test("SIGKILLs during db rotate: the old or the new file; the server's password is in the file or in the pending file",
+          .enabled(if: PostgresCluster.available, "needs PostgreSQL's initdb and psql (make deps)"))
+    func killDuringDBRotate() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pg = try PostgresCluster.start()
+        defer { pg.stop() }
+        let first = "crash-\(UUID().uuidString)"
+        try pg.createRole("app", password: first, database: "app")
+        let source = plain + "db:\n" + FlowsWorkspace.dbYAML(port: pg.port, name: "app", user: "app", password: first)
+        try Data(source.utf8).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o640)
+        let encrypted = try Peers.run(Peers.ksecret!, ["encrypt", "-i", "--age", recipient, path], environment: env)
+        try #require(encrypted.status == 0, "\(encrypted.stderr)")
+        let pending = dir.appendingPathComponent("s.pending.yaml").path
+        // The probe run marks the moment of its ALTER ROLE (ksecret-net's test pause, told to go on
+        // at once); the kills aim from a little before it to a little after the run's end.
+        let pause = dir.appendingPathComponent("pause")
+        try FileManager.default.createDirectory(at: pause, withIntermediateDirectories: true)
+        for name in ["altered", "restoring"] {
+            _ = FileManager.default.createFile(atPath: pause.appendingPathComponent("\(name).continue").path, contents: Data())
+        }
+        let altered = pause.appendingPathComponent("altered.reached").path
+        var probeStart = Date()
+        var current = first
+        func withoutPassword(_ text: String) -> [Substring] { text.split(separator: "\n").filter { !$0.hasPrefix("  password: ") } }
+        let oldPlain = withoutPassword(try Peers.run(Peers.ksecret!, ["decrypt", path], environment: env).text)
+        var serverAhead = 0, pendingLeft = 0
+
+        let outcome = try killLoop(
+            "db rotate", runs: Harness.count(250), extraEnv: ["KSECRET_NET_TEST_PAUSE_DIR": pause.path],
+            prepare: { run in
+                unlink(altered)
+                if run == -1 { probeStart = Date() } else { current = try #require(try dbPassword(path), "run \(run): s.yaml does not decrypt") }
+            },
+            window: { duration in
+                let alter = ((try? FileManager.default.attributesOfItem(atPath: altered)[.modificationDate]) as? Date)
+                    .map { $0.timeIntervalSince(probeStart) } ?? 0
+                return max(0, alter * 0.8)..<max(alter * 0.8 + 0.005, duration * 1.15)
+            },
+            arguments: { _ in ["db", "rotate", path] },
+            isNew: { run, _ in
+                // Complete and new: it decrypts (MAC checked), the password is a new 40-character
+                // one, and nothing else changed.
+                guard let password = try dbPassword(path), password != current, password.count == 40 else { return false }
+                return withoutPassword(try Peers.run(Peers.ksecret!, ["decrypt", path], environment: env).text) == oldPlain
+            },
+            afterKill: { run, new in
+                let filePassword = try #require(try dbPassword(path), "db rotate run \(run): s.yaml does not decrypt")
+                let pendingExists = FileManager.default.fileExists(atPath: pending)
+                let pendingPassword = pendingExists ? try dbPassword(pending) : nil
+                if pendingExists {
+                    pendingLeft += 1
+                    var st = stat()
+                    #expect(stat(pending, &st) == 0 && st.st_mode & 0o777 == 0o600, "db rotate run \(run): s.pending.yaml is not 0600")
+                }
+                if try pg.canLogIn(user: "app", password: filePassword, database: "app") {
+                    // fine: the file holds the server's password
+                } else {
+                    #expect(!new, "db rotate run \(run): the new s.yaml holds a password the server refuses")
+                    let held = try pendingPassword.map { try pg.canLogIn(user: "app", password: $0, database: "app") } ?? false
+                    let why = pendingExists && pendingPassword == nil ? " (s.pending.yaml does not decrypt)" : ""
+                    #expect(held, "db rotate run \(run): the server's password is neither in s.yaml nor in s.pending.yaml\(why)")
+                    serverAhead += 1
+                    let literal = "'" + filePassword.replacingOccurrences(of: "'", with: "''") + "'"
+                    try #require(try pg.psql("ALTER ROLE app PASSWORD \(literal)").status == 0)
+                }
+                unlink(pending)
+            })
+        #expect(!FileManager.default.fileExists(atPath: pending), "the last, uninterrupted db rotate left s.pending.yaml")
+        print("crash safety db rotate: \(outcome.kills) kills: \(outcome.old - serverAhead) old file and old password on the server, "
+              + "\(serverAhead) old file with the new password on the server and in s.pending.yaml, \(outcome.new) new file; "
+              + "s.pending.yaml left by \(pendingLeft)")
+        if outcome.kills >= 100 { #expect(serverAhead > 0, "db rotate: no kill landed between the ALTER ROLE and the file step") }
     }
 }

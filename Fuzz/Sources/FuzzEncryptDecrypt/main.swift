@@ -3,6 +3,8 @@ import KSecret
 
 private let engine = SecretsEngine(environment: FuzzSupport.environment)
 private let formats: [FileFormat] = [.yaml, .json, .dotenv, .ini, .binary]
+/// The fixed recipient's key plan, made once (the recipient is still parsed on each encryption).
+private let keys = KeyPlan(groups: [KeyGroupRule(age: [FuzzSupport.recipient])])
 
 /// encrypt -> decrypt on arbitrary plaintext with the fixed key (the first byte picks the format):
 /// a binary file decrypts to exactly its bytes; a structured file that encrypts decrypts to the
@@ -13,7 +15,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let first = input.first else { return 0 }
     let format = formats[Int(first) % formats.count]
     let plain = Array(input.dropFirst())
-    let keys = KeyPlan(groups: [KeyGroupRule(age: [FuzzSupport.recipient])])
     guard let encrypted = try? engine.encrypt(plain, options: EncryptOptions(path: "fuzz", inputFormat: format, outputFormat: format, keys: keys)) else {
         if format == .binary { FuzzSupport.fail("a binary file failed to encrypt") }
         return 0
