@@ -397,4 +397,51 @@ extension FuzzRegressionTests {
         let deepest = String(repeating: "- ", count: YAMLParser.maxDepth - 1) + "x\n"
         #expect(throws: Never.self) { try YAMLStore().parse(Array(deepest.utf8), path: "f.yaml") }
     }
+
+    @Test("FuzzYAMLStore: a block scalar left in clear at the end of a file without a final line break keeps its value once the sops block follows it, and after decryption (was a MAC mismatch)",
+          arguments: [
+              ("a: 1\nb_unencrypted: |\n  abc", "abc"),
+              ("a: 1\nb_unencrypted: >+\n  abc\n  def", "abc def"),
+              ("a: 1\nb_unencrypted: |2\n   abc", " abc"),
+              // a last line of spaces ends the content line: keep and clip read one line break
+              ("a: 1\nb_unencrypted: |+\n  abc\n  ", "abc\n"),
+              ("a: 1\nb_unencrypted: |\n  abc\n  ", "abc\n"),
+              // no chomping indicator carries two line breaks here: the value is written double-quoted
+              ("a: 1\nb_unencrypted: |+\n  abc\n\n  ", "abc\n\n"),
+          ])
+    func blockScalarAtUnterminatedEnd(plain: String, value: String) throws {
+        let encrypted = try Self.encrypt(plain)
+        // What sops reads: the file as it stands, sops block included.
+        let stored = try YAMLStore().parse(encrypted, path: "f.yaml")
+        let clear = "string(\(String(reflecting: value)))"
+        #expect(Self.values(stored.document).last == clear)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
+        #expect(Self.values(opened.document) == ["a", "int(1)", "b_unencrypted", clear])
+        #expect(Self.values(printed.document) == ["a", "int(1)", "b_unencrypted", clear])
+    }
+
+    @Test("FuzzYAMLStore: a collection holding only a comment keeps it in the canonical layout (was a null value and a comment of the parent)",
+          arguments: ["empty_list: [] # a comment\n", "m: {} # a comment\nn: 1\n", "top:\n  - [] # a comment\n  - {} # another\n"])
+    func commentOnlyCollection(text: String) throws {
+        try Self.expectYAMLRoundTrip(text)
+    }
+
+    @Test("FuzzEncryptDecrypt: a comment after an INI section header is encrypted on a line of its own (was a section renamed by the `]` of its ENC[...])")
+    func iniSectionHeaderComment() throws {
+        let plain = "[app] ; hash comment\nname = x\n"
+        let recipient = try String(contentsOf: Self.fixtures.appendingPathComponent("recipient.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let encrypted = try Self.engine().encrypt(Array(plain.utf8), options: EncryptOptions(path: "f.ini", inputFormat: .ini, outputFormat: .ini,
+                                                                                            keys: KeyPlan(groups: [KeyGroupRule(age: [recipient])])))
+        let text = String(decoding: encrypted, as: UTF8.self)
+        #expect(text.split(separator: "\n").contains("[app]"), "the section header holds only its name: \(text)")
+        #expect(!text.contains("hash comment"))
+        let opened = try Self.engine().open(encrypted, path: "f.ini", format: .ini)
+        #expect(Self.values(opened.document) == ["DEFAULT", "app", "name", "string(\"x\")"])
+        guard case .mapping(let sections) = opened.document.branches[0], case .pair("app", .mapping(let app)) = sections[1] else {
+            Issue.record("no [app] section"); return
+        }
+        let comment: String? = if case .comment(let c) = app.first { c.text } else { nil }
+        #expect(comment?.trimmingCharacters(in: .whitespaces) == "hash comment")
+    }
 }

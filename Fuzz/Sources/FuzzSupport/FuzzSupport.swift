@@ -94,7 +94,8 @@ public enum FuzzSupport {
                 if case .pair(let k, let v) = entry { return (k, sortedKeys(stripped(v))) } else { return nil }
             }
             return .mapping(pairs.sorted { $0.0 < $1.0 }.map { .pair(key: $0.0, value: $0.1) })
-        case .sequence(let items): return .sequence(items.map(sortedKeys))
+        // Comments in the sops block mean nothing to sops (its reader drops them): left out.
+        case .sequence(let items): return .sequence(items.filter { !$0.isComment }.map(sortedKeys))
         default: return stripped(node)
         }
     }
@@ -129,6 +130,7 @@ public enum FuzzSupport {
     /// when the input does not parse or the tree cannot be written in this format (an error, not a crash).
     public static func storeRoundTrip(_ store: any Store, _ input: [UInt8], path: String) {
         guard let parsed = try? store.parse(input, path: path) else { return }
+        let canonical = try? store.emit(parsed.document, metadata: parsed.metadata, source: nil, options: StoreOptions())
         for source in [nil, parsed] as [ParsedFile?] {
             guard let emitted = try? store.emit(parsed.document, metadata: parsed.metadata, source: source, options: StoreOptions()) else { continue }
             let again: ParsedFile
@@ -146,12 +148,15 @@ public enum FuzzSupport {
             // either kind, or not at all; Documentation/Robustness.md lists these.
             let first = withoutComments(parsed.document)
             let second = withoutComments(again.document)
-            guard same(first, second, integralFloats: source == nil && store is YAMLStore) else {
+            // The canonical YAML writer writes an integral float as an int, as sops's does; the
+            // layout-preserving one falls back to it for a stream it cannot patch (several sops blocks).
+            guard same(first, second, integralFloats: store is YAMLStore && (source == nil || emitted == canonical)) else {
                 fail("\(type(of: store)) parse -> emit -> parse changed the tree (source: \(source == nil ? "none" : "parse")):\n"
                      + "  first: \(stripped(parsed.document))\n  again: \(stripped(again.document))\n  emitted: \(String(decoding: emitted, as: UTF8.self))")
             }
             if let m1 = parsed.metadata {
-                guard let m2 = again.metadata, same(sortedKeys(m1), sortedKeys(m2)) else {
+                // The sops block is always written by the canonical writer (integral floats as ints).
+                guard let m2 = again.metadata, same(sortedKeys(m1), sortedKeys(m2), integralFloats: store is YAMLStore) else {
                     fail("\(type(of: store)) round trip changed the sops metadata:\n  first: \(stripped(m1))\n  again: \(again.metadata.map(stripped).map { "\($0)" } ?? "none")\n"
                          + "  emitted: \(String(decoding: emitted, as: UTF8.self))")
                 }

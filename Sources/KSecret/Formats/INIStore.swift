@@ -55,6 +55,13 @@ public struct INIStore: Store {
         return try INIWriter.write(sections)
     }
 
+    private static func onSectionHeaderLine(_ offset: Int, in source: [UInt8]) -> Bool {
+        var start = offset
+        while start > 0, source[start - 1] != 0x0A, source[start - 1] != 0x0D { start -= 1 }
+        while start < offset, INIReader.isSpace(source[start]) { start += 1 }
+        return source[start] == UInt8(ascii: "[")
+    }
+
     private func patch(_ root: Node, metadata: Node?, layout: INILayout) throws -> [UInt8]? {
         guard let changes = LayoutDiff.changes(new: root, old: layout.tree) else { return nil }
         var edits: [ByteEdit] = []
@@ -69,6 +76,9 @@ public struct INIStore: Store {
                 edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
             case .comment(let origin, let text):
                 guard let span = layout.spans[origin], !text.contains("\n") else { return nil }
+                // A section's name runs to the last `]` of its line (go-ini), so a comment after the
+                // header that now holds one (every ENC[...] does) is written on a line of its own.
+                if text.contains("]"), Self.onSectionHeaderLine(span.lowerBound, in: layout.source) { return nil }
                 edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
             }
         }

@@ -55,6 +55,10 @@ struct YAMLEmitter {
             out += " {}" + lineBreak
         case .sequence(let items) where items.isEmpty:
             out += " []" + lineBreak
+        case .mapping(let entries) where entries.allSatisfy({ if case .comment = $0 { true } else { false } }):
+            out += " " + commentsOnly("{", "}", entries.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: base + unit)
+        case .sequence(let items) where items.allSatisfy(\.isComment):
+            out += " " + commentsOnly("[", "]", items.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: base + unit)
         case .mapping(let entries):
             out += lineBreak
             mappingEntries(entries, indent: base + unit, base: base + unit, out: &out, firstInline: false)
@@ -81,6 +85,10 @@ struct YAMLEmitter {
                 out += "- {}" + lineBreak
             case .sequence(let nested) where nested.isEmpty:
                 out += "- []" + lineBreak
+            case .mapping(let entries) where entries.allSatisfy({ if case .comment = $0 { true } else { false } }):
+                out += "- " + commentsOnly("{", "}", entries.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: dash + 2)
+            case .sequence(let nested) where nested.allSatisfy(\.isComment):
+                out += "- " + commentsOnly("[", "]", nested.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: dash + 2)
             case .mapping(let entries):
                 out += "- "
                 mappingEntries(entries, indent: dash + 2, base: dash, out: &out, firstInline: true)
@@ -89,5 +97,12 @@ struct YAMLEmitter {
                 sequenceItems(nested, dash: dash + 2, out: &out, firstInline: true)
             }
         }
+    }
+
+    /// A collection that holds only comments, as a flow collection with the comments inside it: in
+    /// block style the comments would read as the parent's, and the value as null.
+    private func commentsOnly(_ open: String, _ close: String, _ comments: [Comment], indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        return open + lineBreak + comments.map { pad + "#" + $0.text + lineBreak }.joined() + pad + close + lineBreak
     }
 }

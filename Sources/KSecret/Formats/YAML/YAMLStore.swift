@@ -163,6 +163,7 @@ struct YAMLPatcher {
         }
         var written = self
         written.encryptedOrigins = encrypted
+        written.writesMetadata = metadata != nil
         if layout.aliasShapes.isEmpty, document.branches.count == 1,
            let split = SplitPoint(document.branches[0], threshold: Envelope.splitThreshold) {
             // A large file's patches are collected on two threads, as the envelope walks it: the
@@ -271,6 +272,8 @@ struct YAMLPatcher {
 
     /// Scalar ids of the leaves written encrypted, for `anchorEncrypted`.
     var encryptedOrigins: Set<Int> = []
+    /// A metadata block is written: nothing in the data ends the output.
+    var writesMetadata = false
 
     private func encryptedLeaves(_ node: Node, into set: inout Set<Int>) {
         switch node {
@@ -439,8 +442,12 @@ struct YAMLPatcher {
     }
 
     private func scalarPatches(_ value: ScalarValue, origin: YAMLLayout.ScalarSpan, into patches: inout [Patch]) {
-        if value == origin.value && !(value == .float(.nan)) { return }
-        if case .float(let f) = value, f.isNaN, case .float(let g) = origin.value, g.isNaN { return }
+        let unchanged = (value == origin.value && !(value == .float(.nan)))
+            || { if case .float(let f) = value, f.isNaN, case .float(let g) = origin.value, g.isNaN { return true } else { return false } }()
+        if unchanged {
+            if let header = origin.header, let patch = endOfInputPatch(value, origin: origin, header: header) { patches.append(patch) }
+            return
+        }
         if isEncrypted(value) {
             if let tag = origin.droppableTag { patches.append(Patch(range: tag, text: "")) }
             let text = carrier(value, origin: origin)
@@ -448,7 +455,7 @@ struct YAMLPatcher {
             return
         }
         var context = YAMLScalarRenderer.Context(flow: origin.flow, blockIndent: origin.blockIndent, lineBreak: layout.lineBreak)
-        context.atEndOfInput = origin.span.upperBound == unterminatedEnd
+        context.atEndOfInput = !writesMetadata && origin.span.upperBound == unterminatedEnd
         context.unit = layout.indentUnit
         context.parentIndent = origin.parentIndent
         var text = YAMLScalarRenderer.render(value, style: origin.style, context: context)
@@ -465,6 +472,45 @@ struct YAMLPatcher {
         }
         if text.utf8.contains(0x0A) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
         if !layout.source[origin.span].elementsEqual(text.utf8) { patches.append(Patch(range: origin.span, text: separated(text, origin))) }
+    }
+
+    /// A kept block scalar that ends a file without a final line break gains one line break after
+    /// its last line when a metadata block is appended after it, and loses one when the block that
+    /// followed it is removed: its header may have to change for its value to read back the same
+    /// (`|` there reads as `|-`), or, where no chomping indicator can carry the value, the value is
+    /// written double-quoted (Format.md §4.3).
+    private func endOfInputPatch(_ value: ScalarValue, origin: YAMLLayout.ScalarSpan, header: Range<Int>) -> Patch? {
+        let source = layout.source
+        guard source.last != 0x0A, case .string(let text) = value else { return nil }
+        // Where the data ends, in the source and in the output.
+        let metadataStart = unterminatedEnd
+        let endedSource = metadataStart == source.count
+        let endsOutput = !writesMetadata
+        guard endsOutput != endedSource else { return nil }
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard origin.span.upperBound <= metadataStart, source[origin.span.upperBound..<metadataStart].allSatisfy(isBlank) else { return nil }
+        // The line breaks after the last line with content: in the source, and once written.
+        var lastContent = metadataStart
+        while lastContent > origin.span.lowerBound, isBlank(source[lastContent - 1]) { lastContent -= 1 }
+        let breaks = source[lastContent..<metadataStart].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let after = breaks + (endsOutput ? 0 : 1)
+        let trailing = text.utf8.reversed().prefix { $0 == 0x0A }.count
+        let head = String(decoding: source[header], as: UTF8.self)
+        let current: Character = head.contains("-") ? "-" : head.contains("+") ? "+" : " "
+        func reads(_ chomp: Character) -> Bool {
+            switch chomp {
+            case "-": trailing == 0
+            case "+": after == trailing
+            default: min(after, 1) == trailing
+            }
+        }
+        if reads(current) { return nil }
+        if let chomp = ["-", " ", "+"].first(where: reads) {
+            let indicator = head.filter { $0 == "|" || $0 == ">" }
+            let digits = head.filter(\.isNumber)
+            return Patch(range: header, text: indicator + digits + (chomp == " " ? "" : String(chomp)))
+        }
+        return Patch(range: header.lowerBound..<metadataStart, text: YAMLScalarRenderer.doubleQuoted(text))
     }
 
     /// A value written right after its anchor's name (`&a:b x` anchors `:b x`) gets a space, or
