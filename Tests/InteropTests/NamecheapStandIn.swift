@@ -87,8 +87,13 @@ final class NamecheapStandIn {
 
     deinit { stop() }
 
+    /// SIGKILL, not `terminate()`: the stand-in has nothing to clean up, and a SIGTERM could arrive
+    /// blocked (the mask of the test thread that spawned it is inherited), which left stand-ins
+    /// running after the test run.
     func stop() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// The requests received so far: path and decoded query parameters.
