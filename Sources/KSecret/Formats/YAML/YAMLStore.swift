@@ -348,10 +348,21 @@ struct YAMLPatcher {
     /// that would need quoting or escaping in the carrier forms below. A plain string that only
     /// starts like one (quotes, backslashes, spaces, line breaks) is written as any other string.
     private func isEncrypted(_ value: ScalarValue) -> Bool {
-        guard case .string(let s) = value, s.hasPrefix(Self.encPrefix) else { return false }
-        return s.utf8.allSatisfy { c in
-            (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39)
-                || c == 0x2B || c == 0x2F || c == 0x3D || c == 0x2C || c == 0x3A || c == 0x5B || c == 0x5D || c == 0x5F
+        guard case .string(var s) = value else { return false }
+        // Over the string's contiguous bytes: run for every leaf of a file, the UTF8View's iterator
+        // was 6 % of a large encryption.
+        return s.withUTF8 { bytes in
+            guard bytes.count > 15, bytes[0] == 0x45, bytes[1] == 0x4E, bytes[2] == 0x43, bytes[3] == 0x5B,
+                  bytes.starts(with: Self.encPrefix.utf8) else { return false }
+            // A-Z a-z 0-9 + / = , : [ ] _ as two 64-bit masks, one per half of ASCII.
+            let low: UInt64 = 0x27FF_9800_0000_0000   // 0-9 + , / : =
+            let high: UInt64 = 0x07FF_FFFE_AFFF_FFFE  // A-Z [ ] _ a-z
+            var bad: UInt64 = 0
+            for c in bytes {
+                let bit = UInt64(1) &<< UInt64(c & 63)
+                bad |= c < 64 ? ~low & bit : c < 128 ? ~high & bit : 1
+            }
+            return bad == 0
         }
     }
 
