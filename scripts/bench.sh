@@ -11,14 +11,16 @@
 # a git repository, without --verify, target under 1 s; `rotate --all` over 200 of them, reported in
 # files per second (no target). The 1,000 files are encrypted by ksecret itself, each with its own
 # data key, and checked by the real sops after the rotations.
-# Wall time is the median of BENCH_RUNS runs (hyperfine when installed, else a Python loop); peak
-# RSS is the median of 3 runs of /usr/bin/time. A case whose ksecret command fails, or whose
+# Wall time is the median of BENCH_RUNS runs. Where ksecret is compared (with sops, or a secrets://
+# render with a plain one), the two commands' runs alternate (wall_pair, below); single figures
+# (audit, rotate) use hyperfine when installed, else a Python loop. Peak RSS is the median of 3
+# runs of /usr/bin/time. A case whose ksecret command fails, or whose
 # output sops does not agree with, is reported as such. Pass/fail is printed, never the exit code:
 # the script exits 0 once it could measure, and non-zero only when its own setup fails.
 # Results also go to bench-out/bench.txt.
 #
 # Environment: KSECRET (default .build/release/ksecret), SOPS (default .tools/bin/sops, else PATH),
-# BENCH_RUNS (default 10), BENCH_SEED (default 20260311), BENCH_TIMER (hyperfine or python).
+# BENCH_RUNS (default 15), BENCH_SEED (default 20260311), BENCH_TIMER (hyperfine or python, for single figures).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -26,7 +28,7 @@ cd "$ROOT"
 KSECRET="${KSECRET:-$ROOT/.build/release/ksecret}"
 SOPS="${SOPS:-$ROOT/.tools/bin/sops}"
 [[ -x "$SOPS" ]] || SOPS="$(command -v sops || true)"
-RUNS="${BENCH_RUNS:-10}"
+RUNS="${BENCH_RUNS:-15}"
 SEED="${BENCH_SEED:-20260311}"
 OUT="$ROOT/bench-out"
 
@@ -83,6 +85,36 @@ PY
     fi
 }
 
+# wall_pair CMD_A... -- CMD_B...: the median wall time in seconds of each, over $RUNS runs each
+# (after one warm-up of each), printed as "A B". The runs alternate (A B, then B A, ...), so that
+# a host whose speed drifts during the benchmark (a shared or throttled machine) slows both alike
+# and the ratio stays fair; run one after the other, a drift lands on one side only. Processes are
+# started with posix_spawn, output discarded, and must exit 0.
+wall_pair() {
+    python3 - "$RUNS" "$@" <<'PY'
+import os, statistics, sys, time
+runs, args = int(sys.argv[1]), sys.argv[2:]
+cut = args.index("--")
+cmds = [args[:cut], args[cut + 1:]]
+devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
+def once(cmd):
+    start = time.perf_counter()
+    pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=devnull)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {cmd[0]} exited with status {os.waitstatus_to_exitcode(status)}")
+    return elapsed
+times = [[], []]
+for c in (0, 1):
+    once(cmds[c])
+for i in range(runs):
+    for c in ((0, 1) if i % 2 == 0 else (1, 0)):
+        times[c].append(once(cmds[c]))
+print(statistics.median(times[0]), statistics.median(times[1]))
+PY
+}
+
 # rss_median CMD...: median peak resident set size in KiB over 3 runs.
 rss_median() {
     local _
@@ -110,10 +142,8 @@ bench_case() {
     local wall_t="<= ${wall_target}x" rss_t="-"
     [[ "$rss_target" == - ]] || rss_t="<= ${rss_target}x"
     local s_wall s_rss="-" k_wall k_rss="-" w_ratio m_ratio="-" verdict=PASS err
-    s_wall="$(wall_median "$SOPS" "${sops_args[@]}")"
     [[ "$rss_target" == - ]] || s_rss="$(rss_median "$SOPS" "${sops_args[@]}")"
-    local sops_cols sops_rss_col
-    sops_cols="$(fmt_s "$s_wall")"
+    local sops_cols="-" sops_rss_col
     sops_rss_col="$(fmt_kb "$s_rss")"
 
     if ! "$KSECRET" "${ks_args[@]}" >"$work/ks.out" 2>"$work/ks.err"; then
@@ -125,7 +155,9 @@ bench_case() {
         rows+=("$name|$sops_cols|-|-|$wall_t|$sops_rss_col|-|-|$rss_t|wrong output ($check)")
         return
     fi
-    k_wall="$(wall_median "$KSECRET" "${ks_args[@]}")"
+    read -r s_wall k_wall < <(wall_pair "$SOPS" "${sops_args[@]}" -- "$KSECRET" "${ks_args[@]}")
+    [[ -n "$k_wall" ]] || die "timing $name failed"
+    sops_cols="$(fmt_s "$s_wall")"
     w_ratio="$(ratio "$k_wall" "$s_wall")"
     within "$w_ratio" "$wall_target" || verdict=FAIL
     if [[ "$rss_target" != - ]]; then
@@ -173,7 +205,7 @@ for r in rows:
     print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
 '
     echo
-    echo "ratio = ksecret / sops; wall = median of $RUNS runs, RSS = median of 3 runs (KiB from /usr/bin/time)"
+    echo "ratio = ksecret / sops; wall = median of $RUNS runs each, sops and ksecret alternating; RSS = median of 3 runs (KiB from /usr/bin/time)"
 } | tee "$OUT/bench.txt"
 
 # The chart pipeline: helm template of charts/django-app with its secrets decrypted by the
@@ -186,8 +218,8 @@ if [[ -x "$HELM" ]]; then
     cp "$ROOT/keys-example/chart-secrets.yaml" "$work/chart-secrets.yaml"
     cp "$work/chart-secrets.yaml" "$work/chart-secrets.enc.yaml"
     "$KSECRET" encrypt -i --age "$recipient" "$work/chart-secrets.enc.yaml"
-    plain_t="$(wall_median "$HELM" template t "$chart" -f "$work/chart-secrets.yaml" -f "$chart/ci/test-values.yaml")"
-    enc_t="$(wall_median "$HELM" template t "$chart" -f "secrets://$work/chart-secrets.enc.yaml" -f "$chart/ci/test-values.yaml")"
+    read -r plain_t enc_t < <(wall_pair "$HELM" template t "$chart" -f "$work/chart-secrets.yaml" -f "$chart/ci/test-values.yaml" \
+        -- "$HELM" template t "$chart" -f "secrets://$work/chart-secrets.enc.yaml" -f "$chart/ci/test-values.yaml")
     r="$(ratio "$enc_t" "$plain_t")"
     verdict=PASS
     within "$r" 1.10 || verdict=FAIL
