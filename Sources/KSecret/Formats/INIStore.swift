@@ -59,7 +59,7 @@ public struct INIStore: Store {
         var start = offset
         while start > 0, source[start - 1] != 0x0A, source[start - 1] != 0x0D { start -= 1 }
         while start < offset, INIReader.isSpace(source[start]) { start += 1 }
-        return source[start] == UInt8(ascii: "[")
+        return start < source.count && source[start] == UInt8(ascii: "[")
     }
 
     private func patch(_ root: Node, metadata: Node?, layout: INILayout) throws -> [UInt8]? {

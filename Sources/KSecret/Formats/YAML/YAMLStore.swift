@@ -352,7 +352,7 @@ struct YAMLPatcher {
         // Over the string's contiguous bytes: run for every leaf of a file, the UTF8View's iterator
         // was 6 % of a large encryption.
         return s.withUTF8 { bytes in
-            guard bytes.count > 15, bytes[0] == 0x45, bytes[1] == 0x4E, bytes[2] == 0x43, bytes[3] == 0x5B,
+            guard bytes.count >= 15, bytes[0] == 0x45, bytes[1] == 0x4E, bytes[2] == 0x43, bytes[3] == 0x5B,
                   bytes.starts(with: Self.encPrefix.utf8) else { return false }
             // A-Z a-z 0-9 + / = , : [ ] _ as two 64-bit masks, one per half of ASCII.
             let low: UInt64 = 0x27FF_9800_0000_0000   // 0-9 + , / : =
@@ -489,7 +489,7 @@ struct YAMLPatcher {
     /// its last line when a metadata block is appended after it, and loses one when the block that
     /// followed it is removed: its header may have to change for its value to read back the same
     /// (`|` there reads as `|-`), or, where no chomping indicator can carry the value, the value is
-    /// written double-quoted (Format.md §4.3).
+    /// written double-quoted (Format.md §4.5).
     private func endOfInputPatch(_ value: ScalarValue, origin: YAMLLayout.ScalarSpan, header: Range<Int>) -> Patch? {
         let source = layout.source
         guard source.last != 0x0A, case .string(let text) = value else { return nil }
