@@ -444,4 +444,15 @@ extension FuzzRegressionTests {
         let comment: String? = if case .comment(let c) = app.first { c.text } else { nil }
         #expect(comment?.trimmingCharacters(in: .whitespaces) == "hash comment")
     }
+
+    @Test("FuzzEncryptDecrypt: a block scalar holding only lines of spaces under an indented key gets its ENC[...] right of the key (was invalid YAML)",
+          arguments: ["           key: |+\n \n", "a:\n    b: |+\n  \n\n    c: 1\n"])
+    func blockOfSpacesUnderIndentedKey(plain: String) throws {
+        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == Self.values(parsed.document))
+        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
+        #expect(Self.values(printed.document) == Self.values(parsed.document))
+    }
 }

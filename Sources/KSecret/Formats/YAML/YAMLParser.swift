@@ -418,11 +418,18 @@ struct YAMLParser {
                         }
                         contentEnd = e
                     }
-                    // Content indentation: the first non-empty content line's leading spaces.
+                    // Content indentation: the leading spaces of the first line with content. Lines
+                    // of spaces alone do not set it (libyaml's auto-detection): a block holding only
+                    // such lines keeps the default, which stands right of the enclosing collection.
                     var k = contentStart
-                    while k < contentEnd && (source[k] == 0x0A || source[k] == 0x0D) { k += 1 }
                     var indent = 0
-                    while k + indent < contentEnd && source[k + indent] == 0x20 { indent += 1 }
+                    while k < contentEnd {
+                        while k < contentEnd && (source[k] == 0x0A || source[k] == 0x0D) { k += 1 }
+                        var p = k
+                        while p < contentEnd && source[p] == 0x20 { p += 1 }
+                        if p < contentEnd && source[p] != 0x0A && source[p] != 0x0D { indent = p - k; break }
+                        k = p
+                    }
                     if indent > 0 { blockIndent = indent }
                     // An explicit indentation indicator fixes the content's indentation relative to
                     // the enclosing collection, whatever the first line holds.
