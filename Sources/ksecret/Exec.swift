@@ -111,6 +111,13 @@ struct ExecFile: ParsableCommand {
                 let done = FeedFlag()
                 let bytes = plaintext
                 let feeder = Thread {
+                    // A command that closes its end early must not kill ksecret: SIGPIPE is blocked on
+                    // this thread alone (the write then fails with EPIPE), not ignored process-wide,
+                    // which the command would inherit (`yes | head` in it would never end).
+                    var pipeSignal = sigset_t()
+                    sigemptyset(&pipeSignal)
+                    sigaddset(&pipeSignal, SIGPIPE)
+                    pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
                     // Open without blocking until the command opens its end (or it has finished).
                     var fd: Int32 = -1
                     while !done.isSet {
@@ -129,7 +136,6 @@ struct ExecFile: ParsableCommand {
                     close(fd)
                 }
                 feeder.start()
-                signal(SIGPIPE, SIG_IGN)
                 status = try Child.run(command.replacingOccurrences(of: "{}", with: path), environment: ProcessInfo.processInfo.environment)
                 done.set()
             }

@@ -48,4 +48,22 @@ struct ExecTests {
         let unread = try Peers.run(Peers.ksecret!, ["exec-file", file, "true"], environment: env)
         #expect(unread.status == 0)
     }
+
+    @Test("exec-file and exec-env start the command with SIGPIPE at its default; a command that stops reading the FIFO early does not kill ksecret")
+    func childSignals() throws {
+        // Large enough that the writer is still writing when `head` closes its end.
+        let big = "a: " + String(repeating: "x", count: 1 << 20) + "\n"
+        let (dir, file, env) = try setUp("big.yaml", big)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (smallDir, small, _) = try setUp("small.env", "A=1\n")
+        defer { try? FileManager.default.removeItem(at: smallDir) }
+        let smallEnv = ["SOPS_AGE_KEY_FILE": smallDir.appendingPathComponent("k.txt").path]
+        let ignoredMask = "sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status"
+        for (command, env) in [(["exec-file", file, "head -c 3 {}; echo; " + ignoredMask], env), (["exec-env", small, ignoredMask], smallEnv)] {
+            let r = try Peers.run(Peers.ksecret!, command, environment: env)
+            #expect(r.status == 0, "\(command[0]): \(r.stderr)")
+            let mask = try #require(UInt64(r.text.split(separator: "\n").last ?? "", radix: 16), "\(command[0]): \(r.text.suffix(200))")
+            #expect(mask & (1 << (UInt64(SIGPIPE) - 1)) == 0, "\(command[0]): the command inherited SIGPIPE ignored (SigIgn \(String(mask, radix: 16)))")
+        }
+    }
 }
