@@ -12,8 +12,14 @@ enum Child {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
         process.environment = environment
+        // Linux refuses to start a program with one environment string (`NAME=value`) over 32 pages
+        // (MAX_ARG_STRLEN, 128 KiB), and Foundation reports that only as a generic failure.
+        if let big = environment.first(where: { $0.key.utf8.count + $0.value.utf8.count + 2 > 131_072 }) {
+            throw KSecretError(.generic, "cannot run /bin/sh: the variable \(big.key) is over 128 KiB, more than Linux lets one environment variable hold",
+                               hints: ["exec-file hands the whole file to the command through a FIFO, whatever its size"])
+        }
         do { try process.run() } catch {
-            throw KSecretError(.generic, "cannot run /bin/sh", cause: error)
+            throw KSecretError(.generic, "cannot run /bin/sh (is the environment over the system's limit?)", cause: error)
         }
         process.waitUntilExit()
         return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus

@@ -49,7 +49,7 @@ struct ExecTests {
         #expect(unread.status == 0)
     }
 
-    @Test("exec-file and exec-env start the command with SIGPIPE at its default; a command that stops reading the FIFO early does not kill ksecret")
+    @Test("exec-file and exec-env start the command with SIGPIPE at its default; a command that stops reading the FIFO early does not kill ksecret; a value too large for an environment is named")
     func childSignals() throws {
         // Large enough that the writer is still writing when `head` closes its end.
         let big = "a: " + String(repeating: "x", count: 1 << 20) + "\n"
@@ -65,5 +65,10 @@ struct ExecTests {
             let mask = try #require(UInt64(r.text.split(separator: "\n").last ?? "", radix: 16), "\(command[0]): \(r.text.suffix(200))")
             #expect(mask & (1 << (UInt64(SIGPIPE) - 1)) == 0, "\(command[0]): the command inherited SIGPIPE ignored (SigIgn \(String(mask, radix: 16)))")
         }
+        // A value Linux cannot put in an environment is named, not shown, and exec-file is suggested.
+        let tooBig = try Peers.run(Peers.ksecret!, ["exec-env", file, "true"], environment: env)
+        #expect(tooBig.status == 1)
+        #expect(tooBig.stderr.contains("the variable a is over 128 KiB") && tooBig.stderr.contains("exec-file"), "\(tooBig.stderr)")
+        #expect(!tooBig.stderr.contains("xxxx"))
     }
 }
