@@ -455,4 +455,30 @@ extension FuzzRegressionTests {
         let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
         #expect(Self.values(printed.document) == Self.values(parsed.document))
     }
+
+    @Test("FuzzINIStore: a `;`, `#`, `\"` or leading space followed by a combining mark is still seen by the writers (was a value cut at the `;` on reading back)",
+          arguments: ["x;\u{0EB1}A", "#\u{0EB1}", "\"\"\"\u{0301}x", "v \\\u{0301}"])
+    func combiningMarkAfterSyntax(value: String) throws {
+        // INI, through the canonical writer (the fuzz finding) and the layout-preserving one.
+        let ini = INIStore()
+        let tree = Document(branches: [.mapping([.pair(key: "s", value: .mapping([.pair(key: "k", value: .scalar(Scalar(.string(value))))]))])])
+        let written = try ini.emit(tree, metadata: nil, source: nil, options: StoreOptions())
+        let again = try ini.parse(written, path: "f.ini")
+        #expect(Self.values(again.document) == ["DEFAULT", "s", "k", "string(\(String(reflecting: value)))"], "written as \(String(decoding: written, as: UTF8.self))")
+        // YAML: a value opening with a space, `---` or `...` and a combining mark, in a block and plain.
+        for text in [" \u{0EB1}x\ny\n", "---\u{0301}", "...\u{0301}", "a\n \u{0301}b\n"] {
+            let yaml = try YAMLStore().emit(Document(branches: [.mapping([.pair(key: "k", value: .scalar(Scalar(.string(text))))])]),
+                                            metadata: nil, source: nil, options: StoreOptions())
+            let read = try YAMLStore().parse(yaml, path: "f.yaml")
+            #expect(Self.values(read.document) == ["k", "string(\(String(reflecting: text)))"], "written as \(String(reflecting: String(decoding: yaml, as: UTF8.self)))")
+        }
+    }
+
+    @Test("dotenv writer: a key starting with `#` or `sops_` and a combining mark is refused like one without it")
+    func dotenvKeyWithCombiningMark() throws {
+        for key in ["#\u{0EB1}k", "sops_\u{0301}x"] {
+            let tree = Document(branches: [.mapping([.pair(key: key, value: .scalar(Scalar(.string("v"))))])])
+            #expect(throws: KSecretError.self, "\(key)") { try DotenvStore().emit(tree, metadata: nil, source: nil, options: StoreOptions()) }
+        }
+    }
 }

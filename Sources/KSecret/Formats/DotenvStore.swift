@@ -108,7 +108,7 @@ public struct DotenvStore: Store {
                 }
                 // dotenv has no quoting: a key that would read back as another key, a comment or
                 // metadata cannot be written (its value would not decrypt under another key path).
-                if key.utf8.contains(UInt8(ascii: "=")) || key.utf8.contains(0x0A) || key.hasPrefix("#") || key.hasPrefix(DotenvStore.prefix) {
+                if key.utf8.contains(UInt8(ascii: "=")) || key.utf8.contains(0x0A) || key.utf8.first == UInt8(ascii: "#") || key.utf8.starts(with: DotenvStore.prefix.utf8) {
                     throw StoreErrors.dump("this key cannot be written in a dotenv file (it holds `=` or a line break, or starts with `#` or `sops_`)",
                                            keyPath: [key])
                 }

@@ -75,10 +75,10 @@ public struct INIStore: Store {
                 }
                 edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
             case .comment(let origin, let text):
-                guard let span = layout.spans[origin], !text.contains("\n") else { return nil }
+                guard let span = layout.spans[origin], !text.utf8.contains(0x0A) else { return nil }
                 // A section's name runs to the last `]` of its line (go-ini), so a comment after the
                 // header that now holds one (every ENC[...] does) is written on a line of its own.
-                if text.contains("]"), Self.onSectionHeaderLine(span.lowerBound, in: layout.source) { return nil }
+                if text.utf8.contains(UInt8(ascii: "]")), Self.onSectionHeaderLine(span.lowerBound, in: layout.source) { return nil }
                 edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
             }
         }

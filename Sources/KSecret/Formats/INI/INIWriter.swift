@@ -61,12 +61,18 @@ enum INIWriter {
     /// plus backquotes where the bare text would be read as something else (surrounding quotes
     /// that the reader strips, a trailing `\` that continues the line). Nil when no spelling can
     /// carry it (a line break or backquote together with `"""`, a control character).
+    /// Byte checks throughout: String's own `contains` and `hasPrefix` compare characters, and a
+    /// combining mark after `;` or `"` makes one character of the two (`;\u{0EB1}` holds no `;`).
+    private static func holdsTripleQuote(_ b: [UInt8]) -> Bool {
+        b.count >= 3 && (0...(b.count - 3)).contains { b[$0] == 0x22 && b[$0 + 1] == 0x22 && b[$0 + 2] == 0x22 }
+    }
+
     static func spelledValue(_ value: String) -> String? {
         let b = Array(value.utf8)
         if b.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A) || $0 == 0x7F }) { return nil }
-        let tripleSafe = !value.contains("\"\"\"")
+        let tripleSafe = !Self.holdsTripleQuote(b)
         if b.contains(0x0A) || b.contains(UInt8(ascii: "`")) { return tripleSafe ? "\"\"\"" + value + "\"\"\"" : nil }
-        if value.contains("#") || value.contains(";") { return "`" + value + "`" }
+        if b.contains(UInt8(ascii: "#")) || b.contains(UInt8(ascii: ";")) { return "`" + value + "`" }
         guard let first = b.first, let last = b.last else { return value }
         if isSpace(first) || isSpace(last) {
             // The reader strips one pair of surrounding quotes only when the inside holds no other.
@@ -75,7 +81,7 @@ enum INIWriter {
         // Bare, these would be read as other text: a pair of surrounding quotes the reader strips,
         // an opening `"""`, a trailing `\` that continues the line.
         let stripped = b.count >= 2 && (first == 0x22 || first == UInt8(ascii: "'")) && last == first && !b.dropFirst().dropLast().contains(first)
-        if stripped || value.hasPrefix("\"\"\"") || last == UInt8(ascii: "\\") { return "`" + value + "`" }
+        if stripped || b.starts(with: [0x22, 0x22, 0x22]) || last == UInt8(ascii: "\\") { return "`" + value + "`" }
         return value
     }
 
@@ -101,7 +107,7 @@ enum INIWriter {
         if bare { return key }
         if !b.contains(UInt8(ascii: "`")) { return "`" + key + "`" }
         if !b.contains(0x22) { return "\"" + key + "\"" }
-        if !key.contains("\"\"\""), last != 0x22 { return "\"\"\"" + key + "\"\"\"" }
+        if !Self.holdsTripleQuote(b), last != 0x22 { return "\"\"\"" + key + "\"\"\"" }
         return nil
     }
 

@@ -186,7 +186,9 @@ enum YAMLScalarRenderer {
     static func plainAllowed(_ s: String, flow: Bool, allowTabs: Bool = false) -> Bool {
         let b = Array(s.utf8)
         guard let first = b.first else { return false }
-        if s.hasPrefix("---") || s.hasPrefix("...") { return false }
+        // Bytes, not characters: a combining mark after the third `-` (or after a leading space,
+        // below) makes one character of the two, and String's hasPrefix would miss it.
+        if b.starts(with: [0x2D, 0x2D, 0x2D]) || b.starts(with: [0x2E, 0x2E, 0x2E]) { return false }
         if first == 0x20 || b.last == 0x20 { return false }
         if indicators.contains(first) {
             if !(first == UInt8(ascii: ",") || first == UInt8(ascii: "[") || first == UInt8(ascii: "]") || first == UInt8(ascii: "{") || first == UInt8(ascii: "}")) || flow { return false }
@@ -299,7 +301,7 @@ enum YAMLScalarRenderer {
         var out = head
         var previousMoreIndented = true
         for (i, line) in lines.enumerated() {
-            let moreIndented = line.hasPrefix(" ") || line.hasPrefix("\t")
+            let moreIndented = line.utf8.first == 0x20 || line.utf8.first == 0x09
             if i > 0 && !line.isEmpty && !previousMoreIndented && !moreIndented {
                 out += context.lineBreak   // a blank line stands for the value's line break
             }
@@ -324,11 +326,11 @@ enum YAMLScalarRenderer {
         // A first line that starts with a space needs an indentation indicator (a new block gets one);
         // a leading blank line is fine in a kept block.
         let hasIndicator = header?.contains(where: \.isNumber) ?? true
-        if s.hasPrefix(" ") || s.hasPrefix("\t") { return hasIndicator }
-        if s.hasPrefix("\n") { return true }
+        if s.utf8.first == 0x20 || s.utf8.first == 0x09 { return hasIndicator }
+        if s.utf8.first == 0x0A { return true }
         if header != nil { return true }
         if s.utf8.contains(where: { $0 >= 0xF0 }) { return false }
-        for line in s.split(separator: "\n", omittingEmptySubsequences: false) where line.hasSuffix(" ") { return false }
+        for line in s.split(separator: "\n", omittingEmptySubsequences: false) where line.utf8.last == 0x20 { return false }
         return true
     }
 
@@ -337,7 +339,7 @@ enum YAMLScalarRenderer {
         // A first line starting with a space or a tab, or leading blank lines, would make a reader
         // guess the indentation wrong (a tab there is an error: "found a tab character where an
         // indentation space is expected"): the indentation is given.
-        if original == nil, value.hasPrefix(" ") || value.hasPrefix("\n") || value.hasPrefix("\t") {
+        if original == nil, let first = value.utf8.first, first == 0x20 || first == 0x0A || first == 0x09 {
             return String(indicator) + String(max(1, min(9, context.blockIndent - context.parentIndent))) + chomp
         }
         if let original {
