@@ -481,4 +481,15 @@ extension FuzzRegressionTests {
             #expect(throws: KSecretError.self, "\(key)") { try DotenvStore().emit(tree, metadata: nil, source: nil, options: StoreOptions()) }
         }
     }
+
+    @Test("FuzzEncryptDecrypt: a quoted INI value followed by text on its line stays quoted when encrypted (was a value that took the text in and did not decrypt)",
+          arguments: ["[s]\nk = `quoted value` trailing: junk]\n", "[s]\npipe_inside:`  pas: loca` pas: loc]: x\n", "[s]\nk = \"v\" tail\n"])
+    func quotedINIValueWithTrailingText(plain: String) throws {
+        let recipient = try String(contentsOf: Self.fixtures.appendingPathComponent("recipient.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let encrypted = try Self.engine().encrypt(Array(plain.utf8), options: EncryptOptions(path: "f.ini", inputFormat: .ini, outputFormat: .ini,
+                                                                                            keys: KeyPlan(groups: [KeyGroupRule(age: [recipient])])))
+        let opened = try Self.engine().open(encrypted, path: "f.ini", format: .ini)
+        let parsed = try INIStore().parse(Array(plain.utf8), path: "f.ini")
+        #expect(Self.values(opened.document) == Self.values(parsed.document))
+    }
 }

@@ -73,6 +73,18 @@ public struct INIStore: Store {
                 if span.isEmpty, span.lowerBound > 0, layout.source[span.lowerBound - 1] == UInt8(ascii: "=") || layout.source[span.lowerBound - 1] == UInt8(ascii: ":") {
                     text = " " + text
                 }
+                // A quoted value ends at its closing quote and go-ini drops what follows on the line;
+                // written bare, the value would take that text in. Such a value stays quoted.
+                if let first = layout.source[span].first, first == UInt8(ascii: "`") || first == 0x22,
+                   let bare = text.utf8.first, bare != UInt8(ascii: "`") && bare != 0x22 {
+                    let source = layout.source
+                    var end = span.upperBound
+                    while end < source.count, source[end] != 0x0A, source[end] != 0x0D { end += 1 }
+                    if source[span.upperBound..<end].contains(where: { !INIReader.isSpace($0) }) {
+                        guard !text.utf8.contains(UInt8(ascii: "`")), !source[span.upperBound..<end].contains(UInt8(ascii: "`")) else { return nil }
+                        text = "`" + text + "`"
+                    }
+                }
                 edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
             case .comment(let origin, let text):
                 guard let span = layout.spans[origin], !text.utf8.contains(0x0A) else { return nil }
