@@ -492,4 +492,13 @@ extension FuzzRegressionTests {
         let parsed = try INIStore().parse(Array(plain.utf8), path: "f.ini")
         #expect(Self.values(opened.document) == Self.values(parsed.document))
     }
+
+    @Test("FuzzEncryptDecrypt: an INI value no spelling can write back is refused when read, at its line, without its text (was an encrypted file whose decryption could not be printed)")
+    func unwritableINIValueRefusedOnReading() throws {
+        let text = "[s]\nok = 1\nk = \"\"\"se`cret\"\"\"value\"\"\"\n"
+        let error = try #require(throws: KSecretError.self) { try INIStore().parse(Array(text.utf8), path: "f.ini") }
+        #expect(error.message.contains("cannot be written back in an INI file"))
+        #expect(error.location?.line == 3)
+        #expect(!error.message.contains("se`cret") && !(error.location?.snippet ?? "").contains("se`cret"))
+    }
 }

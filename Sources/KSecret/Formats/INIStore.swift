@@ -28,6 +28,15 @@ public struct INIStore: Store {
                 items.append(.comment(Comment(section.comment, origin: spans.count - 1)))
             }
             for key in section.keys {
+                // A value go-ini can read but no spelling can write back (a line break or backquote
+                // together with `"""`) is refused here, not when the decrypted file is printed.
+                if INIWriter.spelledValue(key.value) == nil {
+                    let at = StoreErrors.lineColumn(bytes, key.valueSpan.lowerBound)
+                    throw KSecretError(.couldNotReadInputFile,
+                                       "the value of \(TreePath.render([section.name, key.name])) cannot be written back in an INI file (it holds a line break or a backquote together with \"\"\")",
+                                       hints: ["a value like this belongs in a YAML or JSON file, where it is escaped"],
+                                       location: SourceLocation(file: path.isEmpty ? nil : path, line: at.line, column: at.column))
+                }
                 spans.append(key.valueSpan)
                 items.append(.pair(key: key.name, value: .scalar(Scalar(.string(key.value), origin: spans.count - 1))))
                 if !key.comment.isEmpty {
