@@ -501,4 +501,42 @@ extension FuzzRegressionTests {
         #expect(error.location?.line == 3)
         #expect(!error.message.contains("se`cret") && !(error.location?.snippet ?? "").contains("se`cret"))
     }
+
+    @Test("FuzzEncryptDecrypt: YAML files ksecret wrote and could not read back, or whose values it could not decrypt (1 December 2026 long run)",
+          arguments: [
+              // an explicit root key: the sops block went to the key's column, not the `?`'s
+              "       ?         iv\n", "? multi\n  line key\n: v\nb: 1\n",
+              // a key starting with `?`, copied into a flow mapping for an alias: libyaml reads `{?k: v}` as the key `k`
+              "defaults: &d\n  ?adapter: postgres\nproduction:\n  <<: *d\n",
+              // a comment line between a tag and its value was overwritten with the value (which landed at column 0)
+              "tagged: !custom\n# a comment\n  value on the next line\nb: 1\n",
+              // 1999-02-31 is no date for Go's time.Parse: a string, as sops types it, not a time that does not decrypt
+              "list:\n  - 1999-02-31\nleap: 2023-02-29\nsecond: 2024-01-02T03:04:60Z\n",
+          ])
+    func yamlLongRunFindings(plain: String) throws {
+        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(Self.values(opened.document) == Self.values(parsed.document))
+        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
+        #expect(Self.values(printed.document) == Self.values(parsed.document))
+        // A comment is never left in clear.
+        #expect(!String(decoding: encrypted, as: UTF8.self).contains("a comment"))
+    }
+
+    @Test("YAML typing: a day past its month's end or a 60th second is a string, as Go's time.Parse (and sops) read it")
+    func invalidDatesAreStrings() throws {
+        #expect(YAMLScalarResolver.parseTimestamp("1999-02-31") == nil)
+        #expect(YAMLScalarResolver.parseTimestamp("2023-02-29") == nil)
+        #expect(YAMLScalarResolver.parseTimestamp("2024-02-29") == "2024-02-29T00:00:00Z")
+        #expect(YAMLScalarResolver.parseTimestamp("2024-01-02T03:04:60Z") == nil)
+        #expect(YAMLScalarResolver.parseTimestamp("2024-01-02T03:04:59Z") == "2024-01-02T03:04:59Z")
+    }
+
+    @Test("FuzzEncryptDecrypt: an INI section name with a tab is refused when read, at its line (was an encrypted file whose decryption could not be printed)")
+    func iniSectionNameWithTab() throws {
+        let error = try #require(throws: KSecretError.self) { try INIStore().parse(Array("[a]\nk = 1\n[ap \t\"up]\nx = 2\n".utf8), path: "f.ini") }
+        #expect(error.message.contains("section name"))
+        #expect(error.location?.line == 3)
+    }
 }

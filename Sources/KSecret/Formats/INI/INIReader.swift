@@ -116,6 +116,10 @@ struct INIReader {
                 }
                 let name = text((s + 1)..<close)
                 if name.isEmpty { throw error("empty section name", s) }
+                // The writers cannot spell such a name back (go-ini would not read it the same).
+                if src[(s + 1)..<close].contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                    throw error("the section name holds a tab or a control character, which an INI file cannot carry back", s)
+                }
                 if let i = firstIndex(of: [UInt8(ascii: "#"), UInt8(ascii: ";")], in: (close + 1)..<le) { pieces.append(i..<le) }
                 // A preceding section named sops ends at the last line it owned.
                 if sections.last!.name == "sops" { sections[sections.count - 1].region = sections.last!.region.lowerBound..<lastContentEnd }

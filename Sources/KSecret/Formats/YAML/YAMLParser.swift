@@ -194,6 +194,11 @@ struct YAMLParser {
                 var j = i
                 while j < end && (source[j] == 0x20 || source[j] == 0x0A || source[j] == 0x0D || source[j] == 0x09) { j += 1 }
                 if isTag { tagRange = propertyStart..<j }
+                // Comment lines between a property and its value are not the value.
+                while j < end, source[j] == UInt8(ascii: "#") {
+                    while j < end && source[j] != 0x0A && source[j] != 0x0D { j += 1 }
+                    while j < end && (source[j] == 0x20 || source[j] == 0x0A || source[j] == 0x0D || source[j] == 0x09) { j += 1 }
+                }
                 i = j
             }
             return (i, tagRange)
@@ -348,15 +353,22 @@ struct YAMLParser {
             case .scalar:
                 scanGap(to: event.start, beforeEnd: false)
                 let (valueStart, tagRange) = skipProperties(event.start, event.end)
+                // Comment lines between a tag or anchor and the value (encrypted like any other).
+                if valueStart > event.start { scanGap(to: valueStart, beforeEnd: false) }
                 var end = event.end
                 cursor = max(cursor, end)
                 if let top = stack.last, top.isMapping, top.pendingKey == nil {
                     // A key. A block mapping whose tag or anchor stands before its first key (`!t`,
                     // `&a` on a line of their own) starts, for libyaml, at that property: its keys'
                     // column is the mapping's, where appended metadata must stand too.
-                    if !top.flow, top.keys.isEmpty, top.column != event.column {
-                        top.column = event.column
-                        if stack.count == 1 { rootColumn = event.column }
+                    // An explicit key (`? key`) stands at its `?`.
+                    var keyColumn = event.column
+                    var before = event.start
+                    while before > 0, source[before - 1] == 0x20 || source[before - 1] == 0x09 { before -= 1 }
+                    if before > 0, source[before - 1] == UInt8(ascii: "?") { keyColumn = max(0, event.column - (event.start - before + 1)) }
+                    if !top.flow, top.keys.isEmpty, top.column != keyColumn {
+                        top.column = keyColumn
+                        if stack.count == 1 { rootColumn = keyColumn }
                     }
                     let key = event.value
                     if event.style == YAML_PLAIN_SCALAR_STYLE && event.tag == nil {

@@ -109,13 +109,18 @@ enum YAMLScalarResolver {
             let r = m.range(at: i)
             return r.location == NSNotFound ? nil : ns.substring(with: r)
         }
-        guard let y = Int(group(1)!), let mo = Int(group(2)!), let d = Int(group(3)!), (1...12).contains(mo), (1...31).contains(d) else { return nil }
+        // As Go's time.Parse (yaml.v3): a day past its month's end (`1999-02-31`) or a 60th second is
+        // no time, and the text stays a string.
+        guard let y = Int(group(1)!), let mo = Int(group(2)!), let d = Int(group(3)!), (1...12).contains(mo) else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]
+        guard (1...monthDays).contains(d) else { return nil }
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let date = String(format: "%04d-%@-%@", y, two(mo), two(d))
         guard let hh = group(4).flatMap(Int.init), let mm = group(5).flatMap(Int.init), let ss = group(6).flatMap(Int.init) else {
             return date + "T00:00:00Z"
         }
-        guard hh < 24, mm < 60, ss < 61 else { return nil }
+        guard hh < 24, mm < 60, ss < 60 else { return nil }
         var result = "\(date)T\(two(hh)):\(two(mm)):\(two(ss))"
         if var fraction = group(7) {
             while fraction.hasSuffix("0") { fraction.removeLast() }

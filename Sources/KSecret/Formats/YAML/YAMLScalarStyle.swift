@@ -194,6 +194,8 @@ enum YAMLScalarRenderer {
             if !(first == UInt8(ascii: ",") || first == UInt8(ascii: "[") || first == UInt8(ascii: "]") || first == UInt8(ascii: "{") || first == UInt8(ascii: "}")) || flow { return false }
             return false
         }
+        // In a flow collection libyaml reads a leading `?` or `:` as an indicator, whatever follows.
+        if flow, first == UInt8(ascii: "?") || first == UInt8(ascii: ":") { return false }
         if first == UInt8(ascii: "-") || first == UInt8(ascii: "?") || first == UInt8(ascii: ":") {
             if b.count == 1 || b[1] == 0x20 { return false }
             if flow, isFlowIndicator(b[1]) { return false }
