@@ -22,6 +22,19 @@ struct FuzzRegressionTests {
                                                                               keys: KeyPlan(groups: [KeyGroupRule(age: [recipient])])))
     }
 
+    /// Encrypts a YAML text with the fixture key and checks that it decrypts to the values its
+    /// parse holds, and that what decrypt prints reads back to them too. Returns the encrypted file.
+    @discardableResult
+    static func expectEncryptDecrypt(_ plain: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> [UInt8] {
+        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
+        let encrypted = try encrypt(plain)
+        let opened = try engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(values(opened.document) == values(parsed.document), sourceLocation: sourceLocation)
+        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
+        #expect(values(printed.document) == values(parsed.document), sourceLocation: sourceLocation)
+        return encrypted
+    }
+
     static func values(_ d: Document) -> [String] {
         var out: [String] = []
         func walk(_ n: Node) {
@@ -374,13 +387,7 @@ extension FuzzRegressionTests {
     @Test("FuzzEncryptDecrypt: an anchor name ends where libyaml ends it (`&a:b x` anchors `:b x`), so the value is replaced, not spliced (was undecryptable)",
           arguments: ["blank: &a:b x\n", "blank: &a:'b' x\n", "k: &a-1_b value\nl: *a-1_b\n"])
     func anchorNameEnd(plain: String) throws {
-        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
-        let encrypted = try Self.encrypt(plain)
-        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
-        #expect(Self.values(opened.document) == Self.values(parsed.document))
-        // What decrypt prints reads back to the same values.
-        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
-        #expect(Self.values(printed.document) == Self.values(parsed.document))
+        try Self.expectEncryptDecrypt(plain)
     }
 
     @Test("FuzzYAMLStore, ksecret encrypt: nesting beyond the limit is refused at its line and column (was a stack overflow)",
@@ -448,12 +455,7 @@ extension FuzzRegressionTests {
     @Test("FuzzEncryptDecrypt: a block scalar holding only lines of spaces under an indented key gets its ENC[...] right of the key (was invalid YAML)",
           arguments: ["           key: |+\n \n", "a:\n    b: |+\n  \n\n    c: 1\n"])
     func blockOfSpacesUnderIndentedKey(plain: String) throws {
-        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
-        let encrypted = try Self.encrypt(plain)
-        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
-        #expect(Self.values(opened.document) == Self.values(parsed.document))
-        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
-        #expect(Self.values(printed.document) == Self.values(parsed.document))
+        try Self.expectEncryptDecrypt(plain)
     }
 
     @Test("FuzzINIStore: a `;`, `#`, `\"` or leading space followed by a combining mark is still seen by the writers (was a value cut at the `;` on reading back)",
@@ -514,12 +516,7 @@ extension FuzzRegressionTests {
               "list:\n  - 1999-02-31\nleap: 2023-02-29\nsecond: 2024-01-02T03:04:60Z\n",
           ])
     func yamlLongRunFindings(plain: String) throws {
-        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
-        let encrypted = try Self.encrypt(plain)
-        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
-        #expect(Self.values(opened.document) == Self.values(parsed.document))
-        let printed = try YAMLStore().parse(try opened.plaintext(format: .yaml), path: "f.yaml")
-        #expect(Self.values(printed.document) == Self.values(parsed.document))
+        let encrypted = try Self.expectEncryptDecrypt(plain)
         // A comment is never left in clear.
         #expect(!String(decoding: encrypted, as: UTF8.self).contains("a comment"))
     }
