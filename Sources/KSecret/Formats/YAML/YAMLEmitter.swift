@@ -48,6 +48,7 @@ struct YAMLEmitter {
     }
 
     private func emitValue(_ value: Node, indent: Int, base: Int, out: inout String) {
+        if let flow = commentsOnly(value, indent: base + unit) { out += " " + flow; return }
         switch value {
         case .scalar(let s):
             out += " " + YAMLScalarRenderer.render(s.value, style: .plain, context: .init(flow: false, blockIndent: base + unit, lineBreak: lineBreak, unit: unit, parentIndent: indent)) + lineBreak
@@ -55,10 +56,6 @@ struct YAMLEmitter {
             out += " {}" + lineBreak
         case .sequence(let items) where items.isEmpty:
             out += " []" + lineBreak
-        case .mapping(let entries) where entries.allSatisfy({ if case .comment = $0 { true } else { false } }):
-            out += " " + commentsOnly("{", "}", entries.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: base + unit)
-        case .sequence(let items) where items.allSatisfy(\.isComment):
-            out += " " + commentsOnly("[", "]", items.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: base + unit)
         case .mapping(let entries):
             out += lineBreak
             mappingEntries(entries, indent: base + unit, base: base + unit, out: &out, firstInline: false)
@@ -76,6 +73,7 @@ struct YAMLEmitter {
         for item in items {
             if !first { out += pad }
             first = false
+            if let flow = commentsOnly(item, indent: dash + 2) { out += "- " + flow; continue }
             switch item {
             case .comment(let c):
                 out += "#" + c.text + lineBreak
@@ -85,10 +83,6 @@ struct YAMLEmitter {
                 out += "- {}" + lineBreak
             case .sequence(let nested) where nested.isEmpty:
                 out += "- []" + lineBreak
-            case .mapping(let entries) where entries.allSatisfy({ if case .comment = $0 { true } else { false } }):
-                out += "- " + commentsOnly("{", "}", entries.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: dash + 2)
-            case .sequence(let nested) where nested.allSatisfy(\.isComment):
-                out += "- " + commentsOnly("[", "]", nested.compactMap { if case .comment(let c) = $0 { c } else { nil } }, indent: dash + 2)
             case .mapping(let entries):
                 out += "- "
                 mappingEntries(entries, indent: dash + 2, base: dash, out: &out, firstInline: true)
@@ -101,7 +95,23 @@ struct YAMLEmitter {
 
     /// A collection that holds only comments, as a flow collection with the comments inside it: in
     /// block style the comments would read as the parent's, and the value as null.
-    private func commentsOnly(_ open: String, _ close: String, _ comments: [Comment], indent: Int) -> String {
+    /// nil for anything else (a scalar, an empty collection, one holding a key or an item).
+    private func commentsOnly(_ node: Node, indent: Int) -> String? {
+        let (open, close, comments): (String, String, [Comment])
+        switch node {
+        case .mapping(let entries):
+            guard case .comment? = entries.first else { return nil }
+            let found = entries.compactMap { entry -> Comment? in if case .comment(let c) = entry { c } else { nil } }
+            guard !entries.isEmpty, found.count == entries.count else { return nil }
+            (open, close, comments) = ("{", "}", found)
+        case .sequence(let items):
+            guard items.first?.isComment == true else { return nil }
+            let found = items.compactMap { item -> Comment? in if case .comment(let c) = item { c } else { nil } }
+            guard !items.isEmpty, found.count == items.count else { return nil }
+            (open, close, comments) = ("[", "]", found)
+        case .scalar, .comment:
+            return nil
+        }
         let pad = String(repeating: " ", count: indent)
         return open + lineBreak + comments.map { pad + "#" + $0.text + lineBreak }.joined() + pad + close + lineBreak
     }

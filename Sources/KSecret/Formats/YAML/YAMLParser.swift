@@ -195,7 +195,8 @@ struct YAMLParser {
                 while j < end && (source[j] == 0x20 || source[j] == 0x0A || source[j] == 0x0D || source[j] == 0x09) { j += 1 }
                 if isTag { tagRange = propertyStart..<j }
                 // Comment lines between a property and its value are not the value.
-                while j < end, source[j] == UInt8(ascii: "#") {
+                while j < end, j > 0, source[j] == UInt8(ascii: "#"),
+                      source[j - 1] == 0x20 || source[j - 1] == 0x0A || source[j - 1] == 0x0D || source[j - 1] == 0x09 {
                     while j < end && source[j] != 0x0A && source[j] != 0x0D { j += 1 }
                     while j < end && (source[j] == 0x20 || source[j] == 0x0A || source[j] == 0x0D || source[j] == 0x09) { j += 1 }
                 }
