@@ -84,50 +84,14 @@ struct Edit: ParsableCommand {
     }
 }
 
-/// The editor's plaintext file: 0600, inside a fresh 0700 directory, removed on normal exit, on
-/// error, and on SIGINT/SIGTERM/SIGHUP (a signal handler removes it before ksecret exits).
-/// A SIGKILL cannot be caught: the directory is named after ksecret's pid
-/// (`ksecret-edit-<pid>-XXXXXX`), and the next edit removes those of this user whose process is gone.
+/// The editor's plaintext file: 0600, inside a `ScratchDirectory` (0700, removed on every exit path,
+/// including SIGINT/SIGTERM/SIGHUP to ksecret and, on the next run, after a SIGKILL).
 final class EditSession {
-    let directory: String
-    let path: String
-
-    nonisolated(unsafe) private static var cleanupPaths: (UnsafeMutablePointer<CChar>, UnsafeMutablePointer<CChar>)?
+    let scratch: ScratchDirectory
+    var path: String { scratch.path }
 
     init(name: String) throws {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        Self.removeAbandoned(in: base)
-        var template = Array((base + "/ksecret-edit-\(getpid())-XXXXXX").utf8CString)
-        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw KSecretError(.couldNotWriteOutputFile, "cannot create a private temporary directory in \(base)")
-        }
-        directory = String(cString: dir)
-        chmod(directory, 0o700)
-        path = directory + "/" + name
-        Self.cleanupPaths = (strdup(path)!, strdup(directory)!)
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { signo in
-                if let (file, dir) = EditSession.cleanupPaths { unlink(file); rmdir(dir) }
-                _exit(128 + signo)
-            }
-        }
-    }
-
-    /// Removes the edit directories of this user's earlier ksecret processes that no longer run
-    /// (killed with SIGKILL, or by a power cut in a tmpfs-less /tmp): their plaintext must not stay.
-    static func removeAbandoned(in base: String) {
-        let prefix = "ksecret-edit-"
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
-        for entry in entries where entry.hasPrefix(prefix) {
-            let rest = entry.dropFirst(prefix.count)
-            guard let dash = rest.firstIndex(of: "-"), let pid = pid_t(rest[..<dash]), pid > 0, pid != getpid() else { continue }
-            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
-            let dir = base + "/" + entry
-            var st = stat()
-            guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == getuid() else { continue }
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] { unlink(dir + "/" + file) }
-            rmdir(dir)
-        }
+        scratch = try ScratchDirectory(kind: "edit", fileName: name)
     }
 
     func write(_ bytes: [UInt8]) throws {
@@ -170,11 +134,6 @@ final class EditSession {
         }
     }
 
-    func remove() {
-        unlink(path)
-        rmdir(directory)
-        if let (file, dir) = Self.cleanupPaths { free(file); free(dir); Self.cleanupPaths = nil }
-        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
-    }
+    func remove() { scratch.remove() }
 }
 

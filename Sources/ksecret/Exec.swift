@@ -8,21 +8,57 @@ import Glibc
 /// Runs `/bin/sh -c COMMAND` with standard streams inherited; returns its exit status.
 enum Child {
     static func run(_ command: String, environment: [String: String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.environment = environment
         // Linux refuses to start a program with one environment string (`NAME=value`) over 32 pages
-        // (MAX_ARG_STRLEN, 128 KiB), and Foundation reports that only as a generic failure.
+        // (MAX_ARG_STRLEN, 128 KiB), and reports that only as E2BIG for the whole call.
         if let big = environment.first(where: { $0.key.utf8.count + $0.value.utf8.count + 2 > 131_072 }) {
             throw KSecretError(.generic, "cannot run /bin/sh: the variable \(big.key) is over 128 KiB, more than Linux lets one environment variable hold",
                                hints: ["exec-file hands the whole file to the command through a FIFO, whatever its size"])
         }
-        do { try process.run() } catch {
-            throw KSecretError(.generic, "cannot run /bin/sh (is the environment over the system's limit?)", cause: error)
+        // posix_spawn rather than Foundation's Process, to start the command with SIGPIPE at its
+        // default and no signal blocked, whatever ksecret itself inherited: a parent that ignores
+        // SIGPIPE (some CI runners and service managers do) would otherwise pass that on, and a
+        // pipeline such as `yes | head` in the command would never end.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t(), none = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv: [UnsafeMutablePointer<CChar>?] = [String](["/bin/sh", "-c", command]).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0.key + "=" + $0.value) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            for entry in envp {
+                // The environment may hold decrypted values: clear them before the memory goes back.
+                if let entry { memset(entry, 0, strlen(entry)) }
+                free(entry)
+            }
         }
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        // A signal that arrives between the spawn and `attach` waits, then goes to the command.
+        var handled = sigset_t(), previous = sigset_t()
+        sigemptyset(&handled)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&handled, sig) }
+        pthread_sigmask(SIG_BLOCK, &handled, &previous)
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, envp)
+        if spawned == 0 { ScratchDirectory.attach(child: pid) }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        defer { ScratchDirectory.attach(child: 0) }
+        guard spawned == 0 else {
+            throw KSecretError(.generic, "cannot run /bin/sh: \(String(cString: strerror(spawned)))",
+                               hints: spawned == E2BIG ? ["the environment is over the system's limit; exec-file has no such limit"] : [])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw KSecretError(.generic, "cannot wait for /bin/sh: \(String(cString: strerror(errno)))") }
+        }
+        // The wait status: the low seven bits are the signal that ended the command, or 0 for an exit.
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 }
 
@@ -97,14 +133,12 @@ struct ExecFile: ParsableCommand {
                 .open(try AtomicFile.read(file), path: file, format: input, forRewrite: false)
             var plaintext = try opened.plaintext(format: output)
             defer { for i in plaintext.indices { plaintext[i] = 0 } }
-            let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-            var template = Array((base + "/ksecret-exec-XXXXXX").utf8CString)
-            guard let dirPointer = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-                throw KSecretError(.couldNotWriteOutputFile, "cannot create a private temporary directory in \(base)")
+            if let filename, filename.contains("/") || filename == "." || filename == ".." || filename.isEmpty {
+                throw KSecretError(.generic, "--filename takes a file name, not a path: \(filename)")
             }
-            let directory = String(cString: dirPointer)
-            let path = directory + "/" + (filename ?? URL(fileURLWithPath: file).lastPathComponent)
-            defer { unlink(path); rmdir(directory) }
+            let scratch = try ScratchDirectory(kind: "exec", fileName: filename ?? URL(fileURLWithPath: file).lastPathComponent)
+            defer { scratch.remove() }
+            let path = scratch.path
             if noFifo {
                 let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
                 guard fd >= 0 else { throw KSecretError(.couldNotWriteOutputFile, "cannot create the temporary file") }
@@ -113,7 +147,7 @@ struct ExecFile: ParsableCommand {
                 guard written == plaintext.count else { throw KSecretError(.couldNotWriteOutputFile, "cannot write the temporary file") }
                 status = try Child.run(command.replacingOccurrences(of: "{}", with: path), environment: ProcessInfo.processInfo.environment)
             } else {
-                guard mkfifo(path, 0o600) == 0 else { throw KSecretError(.couldNotWriteOutputFile, "cannot create a FIFO in \(directory)") }
+                guard mkfifo(path, 0o600) == 0 else { throw KSecretError(.couldNotWriteOutputFile, "cannot create a FIFO in \(scratch.directory)") }
                 let done = FeedFlag()
                 let bytes = plaintext
                 let feeder = Thread {

@@ -49,7 +49,7 @@ struct ExecTests {
         #expect(unread.status == 0)
     }
 
-    @Test("exec-file and exec-env start the command with SIGPIPE at its default; a command that stops reading the FIFO early does not kill ksecret; a value too large for an environment is named")
+    @Test("exec-file and exec-env start the command with SIGPIPE at its default even when ksecret inherited it ignored; a command that stops reading the FIFO early does not kill ksecret; a value too large for an environment is named")
     func childSignals() throws {
         // Large enough that the writer is still writing when `head` closes its end.
         let big = "a: " + String(repeating: "x", count: 1 << 20) + "\n"
@@ -60,7 +60,9 @@ struct ExecTests {
         let smallEnv = ["SOPS_AGE_KEY_FILE": smallDir.appendingPathComponent("k.txt").path]
         let ignoredMask = "sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status"
         for (command, env) in [(["exec-file", file, "head -c 3 {}; echo; " + ignoredMask], env), (["exec-env", small, ignoredMask], smallEnv)] {
-            let r = try Peers.run(Peers.ksecret!, command, environment: env)
+            // ksecret itself starts with SIGPIPE ignored, as under some CI runners and service
+            // managers (ignored dispositions survive exec); the command must still get the default.
+            let r = try Peers.run("/bin/sh", ["-c", #"trap '' PIPE; exec "$0" "$@""#, Peers.ksecret!] + command, environment: env)
             #expect(r.status == 0, "\(command[0]): \(r.stderr)")
             let mask = try #require(UInt64(r.text.split(separator: "\n").last ?? "", radix: 16), "\(command[0]): \(r.text.suffix(200))")
             #expect(mask & (1 << (UInt64(SIGPIPE) - 1)) == 0, "\(command[0]): the command inherited SIGPIPE ignored (SigIgn \(String(mask, radix: 16)))")
@@ -70,5 +72,55 @@ struct ExecTests {
         #expect(tooBig.status == 1)
         #expect(tooBig.stderr.contains("the variable a is over 128 KiB") && tooBig.stderr.contains("exec-file"), "\(tooBig.stderr)")
         #expect(!tooBig.stderr.contains("xxxx"))
+    }
+
+    @Test("exec-file: SIGTERM, SIGINT or SIGHUP to ksecret goes to the command, and the plaintext file and its directory are removed once it ends",
+          arguments: [SIGTERM, SIGINT, SIGHUP])
+    func execFileSignal(signal: Int32) throws {
+        let (dir, file, env) = try setUp("s.yaml", "a: secret\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("log").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Peers.ksecret!)
+        // The command records the path and its own pid, then waits; `exec` makes the shell the sleeper.
+        process.arguments = ["exec-file", "--no-fifo", file, "echo {} $$ > \(log); exec sleep 30"]
+        process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        try process.run()
+        var fields: [String] = []
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.hasSuffix("\n") { fields = text.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }; break }
+            usleep(25_000)
+        }
+        try #require(fields.count == 2, "the command did not start")
+        let (path, child) = (fields[0], try #require(pid_t(fields[1])))
+        #expect(FileManager.default.fileExists(atPath: path))
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        // The command ended by the same signal, and ksecret reports it as a shell would.
+        #expect(process.terminationReason == .exit && process.terminationStatus == 128 + signal, "ksecret ended with \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus)")
+        #expect(kill(child, 0) != 0)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent))
+    }
+
+    @Test("exec-file: the directory of an exec-file killed with SIGKILL is removed by the next run, a running one's is kept")
+    func execFileRemovesAbandoned() throws {
+        let (dir, file, env) = try setUp("s.yaml", "a: secret\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmp = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        var dead: pid_t = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let abandoned = tmp.appendingPathComponent("ksecret-exec-\(dead)-AbCdEf"), live = tmp.appendingPathComponent("ksecret-exec-\(getpid())-GhIjKl")
+        for d in [abandoned, live] {
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try Data("a: left-behind\n".utf8).write(to: d.appendingPathComponent("s.yaml"))
+        }
+        let r = try Peers.run(Peers.ksecret!, ["exec-file", "--no-fifo", file, "true"], environment: env.merging(["TMPDIR": tmp.path]) { $1 })
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+        #expect(FileManager.default.fileExists(atPath: live.appendingPathComponent("s.yaml").path))
+        let escape = try Peers.run(Peers.ksecret!, ["exec-file", "--filename", "../x", file, "true"], environment: env)
+        #expect(escape.status != 0 && escape.stderr.contains("--filename takes a file name"))
     }
 }
