@@ -31,7 +31,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     guard let parsed = try? format.store.parse(plain, path: "fuzz") else { FuzzSupport.fail("encrypted a file its store cannot parse") }
     guard FuzzSupport.same(FuzzSupport.stripped(parsed.document), FuzzSupport.stripped(opened.document)) else {
-        FuzzSupport.fail("\(format) encrypt -> decrypt changed the tree")
+        // Which kind of change, so a long run's inputs sort themselves: where comments land is a
+        // known difference of the writers (Documentation/Robustness.md), keys and values are not.
+        let commentsOnly = FuzzSupport.same(FuzzSupport.withoutComments(FuzzSupport.stripped(parsed.document)),
+                                            FuzzSupport.withoutComments(FuzzSupport.stripped(opened.document)))
+        FuzzSupport.fail("\(format) encrypt -> decrypt changed the tree: " + (commentsOnly ? "comments only" : "keys or values"))
     }
     return 0
 }
