@@ -38,6 +38,7 @@ final class ScratchDirectory {
         path = directory + "/" + fileName
         Self.cleanupPaths = (strdup(path)!, strdup(directory)!)
         Self.handled = []
+        Self.child = 0  // set here, so the handler never runs a static's lazy initializer
         for sig in Self.signals {
             var current = sigaction()
             guard sigaction(sig, nil, &current) == 0,
