@@ -291,14 +291,7 @@ struct CLITests {
     func editRemovesAbandonedDirectories() throws {
         let path = try encrypted()
         let tmp = dir.appendingPathComponent("tmp")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        var dead: pid_t = 4_000_000
-        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
-        let abandoned = tmp.appendingPathComponent("ksecret-edit-\(dead)-AbCdEf"), live = tmp.appendingPathComponent("ksecret-edit-\(getpid())-GhIjKl")
-        for d in [abandoned, live] {
-            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-            try Data("db:\n  password: left-behind\n".utf8).write(to: d.appendingPathComponent("s.yaml"))
-        }
+        let (abandoned, live) = try Peers.abandonedAndLiveScratch(kind: "edit", in: tmp, file: "s.yaml", content: "db:\n  password: left-behind\n")
         let (script, _) = try editor("true")
         _ = try ksecret(["edit", path], extraEnv: ["EDITOR": script, "TMPDIR": tmp.path])
         #expect(!FileManager.default.fileExists(atPath: abandoned.path))

@@ -108,14 +108,7 @@ struct ExecTests {
         let (dir, file, env) = try setUp("s.yaml", "a: secret\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let tmp = dir.appendingPathComponent("tmp")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        var dead: pid_t = 4_000_000
-        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
-        let abandoned = tmp.appendingPathComponent("ksecret-exec-\(dead)-AbCdEf"), live = tmp.appendingPathComponent("ksecret-exec-\(getpid())-GhIjKl")
-        for d in [abandoned, live] {
-            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-            try Data("a: left-behind\n".utf8).write(to: d.appendingPathComponent("s.yaml"))
-        }
+        let (abandoned, live) = try Peers.abandonedAndLiveScratch(kind: "exec", in: tmp, file: "s.yaml", content: "a: left-behind\n")
         let r = try Peers.run(Peers.ksecret!, ["exec-file", "--no-fifo", file, "true"], environment: env.merging(["TMPDIR": tmp.path]) { $1 })
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: abandoned.path))

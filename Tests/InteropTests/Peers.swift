@@ -73,6 +73,21 @@ enum Peers {
 
     private static func name(_ executable: String) -> String { executable == ksecret ? "ksecret" : "sops" }
 
+    /// Two scratch directories of `ksecret-<kind>-<pid>-…` in `tmp`, each holding `file` with
+    /// `content`: one named after a pid no process has (a ksecret killed with SIGKILL), one after
+    /// this test process (a ksecret still running).
+    static func abandonedAndLiveScratch(kind: String, in tmp: URL, file: String, content: String) throws -> (abandoned: URL, live: URL) {
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        var dead: pid_t = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let abandoned = tmp.appendingPathComponent("ksecret-\(kind)-\(dead)-AbCdEf"), live = tmp.appendingPathComponent("ksecret-\(kind)-\(getpid())-GhIjKl")
+        for d in [abandoned, live] {
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try Data(content.utf8).write(to: d.appendingPathComponent(file))
+        }
+        return (abandoned, live)
+    }
+
     /// A fresh directory, removed by the caller.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ksecret-interop-" + UUID().uuidString)
