@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KSecret
 
@@ -43,5 +44,38 @@ struct EncryptedValueTests {
         #expect(error.code == .errorDecryptingTree)
         #expect(error.message.contains(#"["db"]["password"]"#))
         #expect(!error.description.contains(text))
+    }
+}
+
+@Suite("base64 fields of ENC[...] values")
+struct Base64FieldTests {
+    /// Every length from 0 to 99 (all three padding cases many times), against Foundation's encoder.
+    @Test("decodes what Foundation's encoder writes, at every padding")
+    func decodesFoundationOutput() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<100 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let text = Data(bytes).base64EncodedString()
+            #expect(Base64.decode(Array(text.utf8)[...]) == bytes, "length \(length)")
+            #expect(Base64.encode(bytes) == text)
+        }
+    }
+
+    @Test("refuses a byte outside the alphabet in any position, padding inside the text, and a length not a multiple of 4")
+    func refuses() {
+        let valid = Array("AQIDBAUGBwgJ".utf8)   // 9 bytes, no padding
+        for position in valid.indices {
+            for bad in [UInt8(ascii: "*"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: " "), 0x0A, 0x00, 0xC3] {
+                var text = valid
+                text[position] = bad
+                #expect(Base64.decode(text[...]) == nil, "byte \(bad) at \(position)")
+            }
+        }
+        for text in ["AQ=A", "A===", "====", "AQ==AQ==", "=AQI", "AQI", "AQIDB", "AQ=", "AQIDBA=", "AQ==\n"] {
+            #expect(Base64.decode(Array(text.utf8)[...]) == nil, "\(text)")
+        }
+        #expect(Base64.decode(Array("AQ==".utf8)[...]) == [1])
+        #expect(Base64.decode(Array("AQI=".utf8)[...]) == [1, 2])
+        #expect(Base64.decode(Array("".utf8)[...]) == [])
     }
 }

@@ -65,41 +65,56 @@ enum Base64 {
     /// outside the alphabet, misplaced padding). Like Go's non-strict `StdEncoding`, non-zero
     /// trailing bits before the padding are tolerated.
     static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        text.withUnsafeBufferPointer { decode($0) }
+    }
+
+    /// The bytes of `text`, or nil when it is not padded standard base64. Written straight into the
+    /// result's storage: run for three fields of every value of a file.
+    static func decode(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let n = text.count
         if n == 0 { return [] }
         guard n % 4 == 0 else { return nil }
         var padding = 0
-        if text[text.endIndex - 1] == UInt8(ascii: "=") { padding += 1 }
-        if text[text.endIndex - 2] == UInt8(ascii: "=") { padding += 1 }
-        var out = [UInt8]()
-        out.reserveCapacity(n / 4 * 3 - padding)
-        return decodeTable.withUnsafeBufferPointer { t -> [UInt8]? in
-            var i = text.startIndex
-            let end = text.endIndex
-            while i < end {
-                let last = i + 4 == end
-                let c0 = t[Int(text[i])], c1 = t[Int(text[i + 1])]
-                guard c0 != 0xFF, c1 != 0xFF else { return nil }
-                if last && padding > 0 {
-                    if padding == 2 {
-                        out.append(c0 << 2 | c1 >> 4)
+        if text[n - 1] == UInt8(ascii: "=") { padding += 1 }
+        if text[n - 2] == UInt8(ascii: "=") { padding += 1 }
+        var valid = true
+        let out = decodeTable.withUnsafeBufferPointer { t in
+            [UInt8](unsafeUninitializedCapacity: n / 4 * 3 - padding) { o, initialized in
+                // A table entry is 0-63 for an alphabet byte and 0xFF otherwise: OR-ing the four
+                // and testing the top bits finds any byte outside the alphabet.
+                var i = 0, j = 0
+                let full = padding > 0 ? n - 4 : n
+                while i < full {
+                    let c0 = t[Int(text[i])], c1 = t[Int(text[i + 1])], c2 = t[Int(text[i + 2])], c3 = t[Int(text[i + 3])]
+                    guard (c0 | c1 | c2 | c3) & 0xC0 == 0 else { valid = false; break }
+                    o[j] = c0 << 2 | c1 >> 4
+                    o[j + 1] = c1 << 4 | c2 >> 2
+                    o[j + 2] = c2 << 6 | c3
+                    i += 4
+                    j += 3
+                }
+                if valid && padding > 0 {
+                    let c0 = t[Int(text[i])], c1 = t[Int(text[i + 1])]
+                    if (c0 | c1) & 0xC0 != 0 {
+                        valid = false
+                    } else if padding == 2 {
+                        o[j] = c0 << 2 | c1 >> 4
+                        j += 1
                     } else {
                         let c2 = t[Int(text[i + 2])]
-                        guard c2 != 0xFF, text[i + 3] == UInt8(ascii: "=") else { return nil }
-                        out.append(c0 << 2 | c1 >> 4)
-                        out.append(c1 << 4 | c2 >> 2)
+                        if c2 & 0xC0 != 0 || text[i + 3] != UInt8(ascii: "=") {
+                            valid = false
+                        } else {
+                            o[j] = c0 << 2 | c1 >> 4
+                            o[j + 1] = c1 << 4 | c2 >> 2
+                            j += 2
+                        }
                     }
-                } else {
-                    let c2 = t[Int(text[i + 2])], c3 = t[Int(text[i + 3])]
-                    guard c2 != 0xFF, c3 != 0xFF else { return nil }
-                    out.append(c0 << 2 | c1 >> 4)
-                    out.append(c1 << 4 | c2 >> 2)
-                    out.append(c2 << 6 | c3)
                 }
-                i += 4
+                initialized = j
             }
-            return out
         }
+        return valid ? out : nil
     }
 
     static func decode(_ text: String) -> [UInt8]? { decode(Array(text.utf8)[...]) }

@@ -1,4 +1,7 @@
 import KSecretCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` value (Format.md §1.2): the ciphertext, IV,
 /// GCM tag and the plaintext type name, as raw bytes.
@@ -54,7 +57,9 @@ public struct EncryptedValue: Sendable, Equatable {
         for i in 0..<prefix.count where s[i] != prefix[i] { return nil }
         // `.` in the Go pattern does not match a newline: the match must end before the first one.
         var limit = n
-        for i in prefix.count..<n where s[i] == 0x0A { limit = i; break }
+        if let newline = memchr(s.baseAddress! + prefix.count, 0x0A, n - prefix.count) {
+            limit = s.baseAddress!.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+        }
         // Greedy groups: the type runs to the last `]`; each earlier marker is its last occurrence
         // that still leaves a non-empty group on both sides.
         var close = limit - 1
@@ -68,10 +73,9 @@ public struct EncryptedValue: Sendable, Equatable {
         let tagRange = (tagAt + tagMarker.count)..<typeAt
         let typeRange = (typeAt + typeMarker.count)..<close
         guard !dataRange.isEmpty, !ivRange.isEmpty, !tagRange.isEmpty, !typeRange.isEmpty else { return nil }
-        let all = Array(s)
-        guard let data = Base64.decode(all[dataRange]), let iv = Base64.decode(all[ivRange]),
-              let tag = Base64.decode(all[tagRange]) else { return nil }
-        let type = String(decoding: all[typeRange], as: UTF8.self)
+        guard let data = Base64.decode(UnsafeBufferPointer(rebasing: s[dataRange])), let iv = Base64.decode(UnsafeBufferPointer(rebasing: s[ivRange])),
+              let tag = Base64.decode(UnsafeBufferPointer(rebasing: s[tagRange])) else { return nil }
+        let type = String(decoding: UnsafeBufferPointer(rebasing: s[typeRange]), as: UTF8.self)
         return EncryptedValue(data: data, iv: iv, tag: tag, type: type)
     }
 
