@@ -160,6 +160,52 @@ struct SopsInteropTests {
         #expect(actual.document.branches.map(Self.stripComments) == expected.document.branches.map(Self.stripComments))
     }
 
+    /// Unquoted values that may or may not be YAML timestamps: yaml.v3 reads them with Go's
+    /// time.Parse in four layouts, and each one's `type:` decides what the MAC covers. Found by the
+    /// 2 December 2026 FuzzEncryptDecrypt run (`2024-02-02T03:04:0-52` was typed `time`).
+    static let timestampEdges = [
+        "2024-01-02", "2024-1-2", "0000-01-01", "2000-02-29T00:00:00Z", "2024-01-02T03:04:05Z", "2024-01-02t03:04:05Z",
+        "2024-01-02T3:4:5Z", "2024-01-02 03:04:05", "2024-01-02  03:04:05", "2024-01-02\t03:04:05", "2024-01-02 3:4:5",
+        "2024-01-02 03:04:05Z", "2024-01-02 03:04:05.5", "2024-01-02T03:04:05+05:30", "2024-01-02T03:04:05+0530",
+        "2024-01-02T03:04:05+05", "2024-01-02T03:04:05 +05:30", "2024-01-02T03:04:05+1:00", "2024-01-02T03:04:05+05:60",
+        "2024-01-02T03:04:05-00:00", "2024-01-02T03:04:05+05:30:00", "2024-01-02T03:04:05Z07", "2024-01-02T03:04:05.123Z",
+        "2024-01-02T03:04:05,5Z", "2024-01-02T03:04:05.1234567891Z", "2024-01-02T03:04:05.120Z", "2024-01-02T03:04:05.Z",
+        "2024-01-02T03:04:05.5+01:00", "2024-01-02T24:00:00Z", "2024-02-02T03:04:0-52", "2024-01-02T03:04:0-5",
+        "2024-01-02T03:04:0", "1999-02-31", "2024-01-02T03:04:60Z",
+    ]
+
+    @Test("unquoted values that may be timestamps get the type sops gives them, and sops decrypts ksecret's file to what it decrypts its own to")
+    func timestampTyping() throws {
+        let dir = try Peers.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("times.yaml")
+        let text = Self.timestampEdges.enumerated().map { "t\($0.offset): \($0.element.replacingOccurrences(of: "\\t", with: "\t"))\n" }.joined()
+        try Data(text.utf8).write(to: file)
+        /// key -> the `type:` of its ENC[...] value.
+        func types(_ encrypted: [UInt8]) -> [String: String] {
+            var out: [String: String] = [:]
+            for line in String(decoding: encrypted, as: UTF8.self).split(separator: "\n") where line.hasPrefix("t") {
+                guard let colon = line.firstIndex(of: ":"), let type = line.range(of: ",type:") else { continue }
+                out[String(line[..<colon])] = String(line[type.upperBound...].prefix { $0 != "]" })
+            }
+            return out
+        }
+        let bySops = try Peers.run(Peers.sops!, ["encrypt", "--age", recipient, file.path], environment: env, directory: dir)
+        try #require(bySops.status == 0, "sops encrypt: \(bySops.stderr)")
+        let byKsecret = try Peers.run(Peers.ksecret!, ["encrypt", "--age", recipient, file.path], environment: env, directory: dir)
+        try #require(byKsecret.status == 0, "ksecret encrypt: \(byKsecret.stderr)")
+        let expected = types(bySops.stdout), actual = types(byKsecret.stdout)
+        #expect(expected.count == Self.timestampEdges.count)
+        for (i, value) in Self.timestampEdges.enumerated() {
+            #expect(actual["t\(i)"] == expected["t\(i)"], "\(value): sops types it \(expected["t\(i)"] ?? "?"), ksecret \(actual["t\(i)"] ?? "?")")
+        }
+        let encPath = dir.appendingPathComponent("k.yaml")
+        try Data(byKsecret.stdout).write(to: encPath)
+        let dec = try Peers.run(Peers.sops!, ["decrypt", encPath.path], environment: env, directory: dir)
+        try #require(dec.status == 0, "sops decrypt of ksecret's file: \(dec.stderr)")
+        try expectSameContent(dec.stdout, try sopsReference(file.path, in: dir), file: file.path)
+    }
+
     @Test("a file sops encrypts decrypts with ksecret to what sops decrypts it to", arguments: inputs)
     func sopsToKsecret(file: String) throws {
         let dir = try Peers.temporaryDirectory()

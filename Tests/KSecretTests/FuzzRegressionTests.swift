@@ -530,6 +530,23 @@ extension FuzzRegressionTests {
         #expect(YAMLScalarResolver.parseTimestamp("2024-01-02T03:04:59Z") == "2024-01-02T03:04:59Z")
     }
 
+    /// The texts sops 3.11 decrypts these to (its `MarshalText` of what Go's time.Parse read), or nil
+    /// where sops types the value `str` (2 December 2026 long run: `2024-02-02T03:04:0-52` was a
+    /// `time` that did not decrypt). `SopsInteropTests` checks the types against the real sops.
+    @Test("YAML typing: timestamps as Go's time.Parse reads yaml.v3's four layouts", arguments: [
+        ("2024-02-02T03:04:0-52", nil), ("2024-01-02T03:04:0-5", nil), ("2024-01-02T03:04:0", nil),
+        ("2024-01-02\t03:04:05", nil), ("2024-01-02 03:04:05Z", nil), ("2024-01-02T03:04:05+0530", nil),
+        ("2024-01-02T03:04:05 +05:30", nil), ("2024-01-02T03:04:05+1:00", nil), ("2024-01-02T03:04:05.Z", nil),
+        ("2024-01-02T03:04:05+24:00", nil),
+        ("2024-01-02  03:04:05", "2024-01-02T03:04:05Z"), ("2024-01-02T03:04:05,5Z", "2024-01-02T03:04:05.5Z"),
+        ("2024-01-02T03:04:05+05:60", "2024-01-02T03:04:05+06:00"), ("2024-01-02T03:04:05-00:00", "2024-01-02T03:04:05Z"),
+        ("2024-01-02T03:04:05.1234567891Z", "2024-01-02T03:04:05.123456789Z"), ("2024-01-02T03:04:05.120Z", "2024-01-02T03:04:05.12Z"),
+        ("2024-1-2", "2024-01-02T00:00:00Z"), ("2024-01-02 3:4:5", "2024-01-02T03:04:05Z"),
+    ] as [(String, String?)])
+    func goTimestampLayouts(text: String, sops: String?) {
+        #expect(YAMLScalarResolver.parseTimestamp(text) == sops)
+    }
+
     @Test("FuzzEncryptDecrypt: an INI section name with a tab is refused when read, at its line (was an encrypted file whose decryption could not be printed)")
     func iniSectionNameWithTab() throws {
         let error = try #require(throws: KSecretError.self) { try INIStore().parse(Array("[a]\nk = 1\n[ap \t\"up]\nx = 2\n".utf8), path: "f.ini") }

@@ -93,49 +93,82 @@ enum YAMLScalarResolver {
         return i == bytes.count
     }
 
-    /// yaml.v3's timestamp forms: `2006-1-2`, `2006-1-2T15:4:5.999999999Z07:00` (also `t` and a
-    /// space instead of `T`). Returns the RFC 3339 text sops encrypts (nanoseconds trimmed, `Z` for UTC).
-    private static let timestamp = try! NSRegularExpression(
-        pattern: #"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?[ \t]*(Z|[-+][0-9]{1,2}(?::?[0-9]{2})?)?)?$"#)
-
+    /// An unquoted timestamp as yaml.v3 (and so sops) reads one, as the RFC 3339 text sops encrypts
+    /// (Go's `MarshalText`: fractional seconds without trailing zeros, `Z` for a zero offset), or nil
+    /// for a string.
+    ///
+    /// yaml.v3 tries Go's `time.Parse` with four layouts: `2006-1-2T15:4:5.999999999Z07:00`, the
+    /// same with `t`, `2006-1-2 15:4:5.999999999` and `2006-1-2`. So (Format.md §4.2): one- or
+    /// two-digit month, day, hour, minute and second; one or more spaces (not a tab) before a time
+    /// with no zone; a fraction after `.` or `,`; a zone that is `Z` or exactly `±hh:mm` (hours up to
+    /// 24, minutes up to 60) after a `T` time and none after a spaced one; nothing after. A day past
+    /// its month's end, an hour of 24 or a 60th second is no time. An offset of 24 hours or more
+    /// parses in Go, but sops then cannot encrypt the file (`MarshalText` refuses it): a string here.
     static func parseTimestamp(_ text: String) -> String? {
-        // Cheap pre-check: four digits and a dash.
-        let b = Array(text.utf8.prefix(5))
-        guard b.count == 5, b[0...3].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), b[4] == UInt8(ascii: "-") else { return nil }
-        let regex = timestamp
-        let ns = text as NSString
-        guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
-        func group(_ i: Int) -> String? {
-            let r = m.range(at: i)
-            return r.location == NSNotFound ? nil : ns.substring(with: r)
+        var copy = text
+        return copy.withUTF8 { b -> String? in
+            func digit(_ k: Int) -> Int? { k < b.count && b[k] >= 0x30 && b[k] <= 0x39 ? Int(b[k] - 0x30) : nil }
+            func at(_ k: Int, _ c: UInt8) -> Bool { k < b.count && b[k] == c }
+            var i = 0
+            /// Go's `getnum(value, false)`: one digit, or two when the second is one too.
+            func number() -> Int? {
+                guard let d0 = digit(i) else { return nil }
+                if let d1 = digit(i + 1) { i += 2; return d0 * 10 + d1 }
+                i += 1
+                return d0
+            }
+            guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3), at(4, 0x2D) else { return nil }
+            let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
+            i = 5
+            guard let month = number(), (1...12).contains(month), at(i, 0x2D) else { return nil }
+            i += 1
+            guard let day = number() else { return nil }
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            guard day >= 1, day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] else { return nil }
+            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            let date = String(decoding: UnsafeBufferPointer(rebasing: b[0..<4]), as: UTF8.self) + "-" + two(month) + "-" + two(day)
+            if i == b.count { return date + "T00:00:00Z" }
+            let zoned: Bool
+            if at(i, UInt8(ascii: "T")) || at(i, UInt8(ascii: "t")) {
+                zoned = true
+                i += 1
+            } else if at(i, 0x20) {
+                zoned = false
+                while at(i, 0x20) { i += 1 }
+            } else {
+                return nil
+            }
+            guard let hour = number(), hour < 24, at(i, 0x3A) else { return nil }
+            i += 1
+            guard let minute = number(), minute < 60, at(i, 0x3A) else { return nil }
+            i += 1
+            guard let second = number(), second < 60 else { return nil }
+            var result = date + "T" + two(hour) + ":" + two(minute) + ":" + two(second)
+            if at(i, 0x2E) || at(i, 0x2C), digit(i + 1) != nil {
+                var j = i + 1
+                while digit(j) != nil { j += 1 }
+                // Nanoseconds: the first nine digits count, trailing zeros are not written.
+                var fraction = Array(b[(i + 1)..<min(j, i + 10)])
+                while fraction.last == 0x30 { fraction.removeLast() }
+                if !fraction.isEmpty { result += "." + String(decoding: fraction, as: UTF8.self) }
+                i = j
+            }
+            var offset = 0
+            if zoned {
+                if at(i, UInt8(ascii: "Z")) {
+                    i += 1
+                } else {
+                    guard at(i, 0x2B) || at(i, 0x2D), let h0 = digit(i + 1), let h1 = digit(i + 2), at(i + 3, 0x3A),
+                          let m0 = digit(i + 4), let m1 = digit(i + 5) else { return nil }
+                    let (oh, om) = (h0 * 10 + h1, m0 * 10 + m1)
+                    guard oh <= 24, om <= 60 else { return nil }
+                    offset = (oh * 60 + om) * (at(i, 0x2D) ? -1 : 1)
+                    i += 6
+                }
+            }
+            guard i == b.count, abs(offset) < 24 * 60 else { return nil }
+            if offset == 0 { return result + "Z" }
+            return result + (offset < 0 ? "-" : "+") + two(abs(offset) / 60) + ":" + two(abs(offset) % 60)
         }
-        // As Go's time.Parse (yaml.v3): a day past its month's end (`1999-02-31`) or a 60th second is
-        // no time, and the text stays a string.
-        guard let y = Int(group(1)!), let mo = Int(group(2)!), let d = Int(group(3)!), (1...12).contains(mo) else { return nil }
-        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]
-        guard (1...monthDays).contains(d) else { return nil }
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let date = String(format: "%04d-%@-%@", y, two(mo), two(d))
-        guard let hh = group(4).flatMap(Int.init), let mm = group(5).flatMap(Int.init), let ss = group(6).flatMap(Int.init) else {
-            return date + "T00:00:00Z"
-        }
-        guard hh < 24, mm < 60, ss < 60 else { return nil }
-        var result = "\(date)T\(two(hh)):\(two(mm)):\(two(ss))"
-        if var fraction = group(7) {
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            if fraction.count > 9 { fraction = String(fraction.prefix(9)) }
-            if !fraction.isEmpty { result += "." + fraction }
-        }
-        switch group(8) {
-        case nil, "Z": result += "Z"
-        case let zone?:
-            var digits = zone.dropFirst().replacingOccurrences(of: ":", with: "")
-            if digits.count <= 2 { digits += "00" }
-            if digits.count == 3 { digits = "0" + digits }
-            let h = digits.prefix(2), mi = digits.suffix(2)
-            if h == "00" && mi == "00" { result += "Z" } else { result += "\(zone.first!)\(h):\(mi)" }
-        }
-        return result
     }
 }
