@@ -521,6 +521,32 @@ extension FuzzRegressionTests {
         #expect(!String(decoding: encrypted, as: UTF8.self).contains("a comment"))
     }
 
+    @Test("FuzzEncryptDecrypt: YAML files ksecret wrote and could not read back (2 December 2026 long run)",
+          arguments: [
+              // an explicit root key whose key stands on the line after its `?`: the sops block went to the key's column
+              "?\n a\n", "?\n  a\n: 1\nb: 2\n",
+              // a plain value written quoted (sexagesimal-looking, so forced) before blank lines with tabs,
+              // which libyaml reads only as a plain scalar's continuation
+              "a: 22222:22\n  \t\nb: 1\n", "a: 22222:22 \t\n \t\n\n  \t \nb: 1\n", "a: 22222:22\n  \t",
+              "a: 22222:22\r\n \t\r\nb: 1\r\n",
+              // a key with `:?` copied into a flow mapping for an alias: libyaml refuses `:` before `?` in flow
+              "anchor: &a\n  k:?: v\nalias: *a\n", "anchor: &a\n  - k:?\nalias: *a\n",
+          ])
+    func yamlLongRunFindingsDecember2(plain: String) throws {
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        // The file ksecret wrote is YAML libyaml reads (what sops reads too: SopsInteropTests).
+        #expect(throws: Never.self) { try YAMLStore().parse(encrypted, path: "e.yaml") }
+    }
+
+    @Test("a plain value written quoted loses only the tabs of the blank lines after it; decrypting gives back the rest byte for byte")
+    func blankLineTabsRoundTrip() throws {
+        let plain = "a: 22222:22\n  \t\nb: 1\n"
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        #expect(!encrypted.contains(0x09))
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(String(decoding: try opened.plaintext(format: .yaml), as: UTF8.self) == "a: 22222:22\n  \nb: 1\n")
+    }
+
     @Test("YAML typing: a day past its month's end or a 60th second is a string, as Go's time.Parse (and sops) read it")
     func invalidDatesAreStrings() throws {
         #expect(YAMLScalarResolver.parseTimestamp("1999-02-31") == nil)

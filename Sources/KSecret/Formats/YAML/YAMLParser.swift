@@ -363,10 +363,15 @@ struct YAMLParser {
                     // `&a` on a line of their own) starts, for libyaml, at that property: its keys'
                     // column is the mapping's, where appended metadata must stand too.
                     // An explicit key (`? key`) stands at its `?`.
+                    // The key may also stand on a line after its `?` (`?` alone, then `  key`).
                     var keyColumn = event.column
                     var before = event.start
-                    while before > 0, source[before - 1] == 0x20 || source[before - 1] == 0x09 { before -= 1 }
-                    if before > 0, source[before - 1] == UInt8(ascii: "?") { keyColumn = max(0, event.column - (event.start - before + 1)) }
+                    while before > 0, [0x20, 0x09, 0x0A, 0x0D].contains(source[before - 1]) { before -= 1 }
+                    if before > 0, source[before - 1] == UInt8(ascii: "?") {
+                        var lineStart = before - 1
+                        while lineStart > 0, source[lineStart - 1] != 0x0A, source[lineStart - 1] != 0x0D { lineStart -= 1 }
+                        keyColumn = before - 1 - lineStart
+                    }
                     if !top.flow, top.keys.isEmpty, top.column != keyColumn {
                         top.column = keyColumn
                         if stack.count == 1 { rootColumn = keyColumn }

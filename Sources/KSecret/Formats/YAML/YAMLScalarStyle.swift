@@ -210,7 +210,8 @@ enum YAMLScalarRenderer {
             if flow, c == UInt8(ascii: ",") || c == UInt8(ascii: "[") || c == UInt8(ascii: "]") || c == UInt8(ascii: "{") || c == UInt8(ascii: "}") { return false }
             if c == UInt8(ascii: ":") {
                 if i + 1 == b.count || b[i + 1] == 0x20 { return false }
-                if flow, isFlowIndicator(b[i + 1]) { return false }
+                // libyaml 0.2.5's scanner refuses `:` before `,?[]{}` inside a flow plain scalar.
+                if flow, isFlowIndicator(b[i + 1]) || b[i + 1] == UInt8(ascii: "?") { return false }
             }
             if c == UInt8(ascii: "#"), i > 0, b[i - 1] == 0x20 { return false }
         }
