@@ -531,11 +531,21 @@ extension FuzzRegressionTests {
               "a: 22222:22\r\n \t\r\nb: 1\r\n",
               // a key with `:?` copied into a flow mapping for an alias: libyaml refuses `:` before `?` in flow
               "anchor: &a\n  k:?: v\nalias: *a\n", "anchor: &a\n  - k:?\nalias: *a\n",
+              // a comment after an alias on its line: after the flow copy it would have belonged to the copy,
+              // and stayed encrypted when decrypted (its AAD is the path of the alias's collection)
+              "base: &a\n  x: 0\nalias: *a  # note\nafter: 1\n",
+              "base: &a\n  x: 0\nlist:\n  - k: *a # in map\n  - - j: *a # deeper\ndev:\n  <<: *a  # merge\n  y: 2\n",
           ])
     func yamlLongRunFindingsDecember2(plain: String) throws {
         let encrypted = try Self.expectEncryptDecrypt(plain)
         // The file ksecret wrote is YAML libyaml reads (what sops reads too: SopsInteropTests).
         #expect(throws: Never.self) { try YAMLStore().parse(encrypted, path: "e.yaml") }
+        // Every comment decrypts, wherever it stands (a comment left as ENC[...] decrypted silently).
+        let printed = String(decoding: try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml), as: UTF8.self)
+        #expect(!printed.contains("ENC["), "\(printed)")
+        for comment in ["# note", "# in map", "# deeper", "# merge"] where plain.contains(comment) {
+            #expect(printed.contains(comment))
+        }
     }
 
     @Test("a plain value written quoted loses only the tabs of the blank lines after it; decrypting gives back the rest byte for byte")

@@ -30,6 +30,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         return 0
     }
     guard let parsed = try? format.store.parse(plain, path: "fuzz") else { FuzzSupport.fail("encrypted a file its store cannot parse") }
+    // Every comment decrypts: one that comes back as ENC[...] moved to a collection other than the
+    // one whose path it was encrypted under (where comments land may differ; their text may not).
+    guard encryptedComments(opened.document) <= encryptedComments(parsed.document) else {
+        FuzzSupport.fail("\(format) encrypt -> decrypt left a comment encrypted")
+    }
     guard FuzzSupport.same(FuzzSupport.stripped(parsed.document), FuzzSupport.stripped(opened.document)) else {
         // Which kind of change, so a long run's inputs sort themselves: where comments land is a
         // known difference of the writers (Documentation/Robustness.md), keys and values are not.
@@ -43,4 +48,23 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 @_cdecl("FuzzEncryptDecrypt_main")
 public func entry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     FuzzSupport.runDriver(argc, argv, fuzz)
+}
+
+/// How many comments hold an `ENC[AES256_GCM,` text.
+private func encryptedComments(_ document: Document) -> Int {
+    func count(_ node: Node) -> Int {
+        switch node {
+        case .comment(let c): return c.text.contains("ENC[AES256_GCM,") ? 1 : 0
+        case .scalar: return 0
+        case .sequence(let items): return items.reduce(0) { $0 + count($1) }
+        case .mapping(let entries):
+            return entries.reduce(0) { total, entry in
+                switch entry {
+                case .pair(_, let value): return total + count(value)
+                case .comment(let c): return total + (c.text.contains("ENC[AES256_GCM,") ? 1 : 0)
+                }
+            }
+        }
+    }
+    return document.branches.reduce(0) { $0 + count($1) }
 }

@@ -320,6 +320,7 @@ struct YAMLPatcher {
                         if !aliases.contains(alias.lowerBound), containsEncrypted(value) || anchorEncrypted(alias) {
                             aliases.insert(alias.lowerBound)
                             patches.append(Patch(range: alias, text: flow(value)))
+                            commentAfterFlowCopy(alias, into: &patches)
                         }
                         continue
                     }
@@ -332,6 +333,8 @@ struct YAMLPatcher {
                 if let alias = aliasRange(item), !isScalar(item) {
                     if !aliases.contains(alias.lowerBound), containsEncrypted(item) || anchorEncrypted(alias) {
                         aliases.insert(alias.lowerBound)
+                        // A comment after it stays: sops's paths have no index, so in the copy of a
+                        // sequence item it keeps the sequence's path and its AAD.
                         patches.append(Patch(range: alias, text: flow(item)))
                     }
                     continue
@@ -339,6 +342,31 @@ struct YAMLPatcher {
                 collect(item, into: &patches, aliases: &aliases)
             }
         }
+    }
+
+    /// A comment after a mapping value's alias on its line belongs to the mapping (sops reads it so
+    /// too), but after the flow copy that replaces the alias it would belong to the copy, one key
+    /// deeper, and its AAD would no longer match: the comment moves to the next line, at the key's
+    /// column, where it belongs to the same mapping (Format.md §4.6).
+    private func commentAfterFlowCopy(_ alias: Range<Int>, into patches: inout [Patch]) {
+        let source = layout.source
+        var hash = alias.upperBound
+        while hash < source.count, source[hash] == 0x20 || source[hash] == 0x09 { hash += 1 }
+        guard hash < source.count, source[hash] == UInt8(ascii: "#") else { return }
+        var lineStart = alias.lowerBound
+        while lineStart > 0, source[lineStart - 1] != 0x0A, source[lineStart - 1] != 0x0D { lineStart -= 1 }
+        // Past the indentation and the dashes of sequence items that open on this line: the key's column.
+        var column = lineStart
+        while column < alias.lowerBound {
+            if source[column] == 0x20 { column += 1; continue }
+            if source[column] == UInt8(ascii: "-"), column + 1 < source.count, source[column + 1] == 0x20 || source[column + 1] == 0x09 {
+                column += 2
+                continue
+            }
+            break
+        }
+        let indent = column - lineStart
+        patches.append(Patch(range: alias.upperBound..<hash, text: layout.lineBreak + String(repeating: " ", count: indent)))
     }
 
     private func isScalar(_ node: Node) -> Bool { if case .scalar = node { return true } else { return false } }
