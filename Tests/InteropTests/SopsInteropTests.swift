@@ -128,6 +128,7 @@ struct SopsInteropTests {
         ("crlf-lone-cr.yaml", "---\r\nnest: |\r\n  line one\r\n  line two\r\n\r\nfolded: >-\r\n  paragraph one\r\n\r\n  paragraph two\r\n"
             + "keep: |+\r\n  kept\r\n\r\n\r\nnested:\r\n  cert: |\r\n   -----BEGIN-----\r  next: |\r\n   x\r\n"),
         ("mac-line-ends.yaml", "a: |\r  one\r  two\rb: plain\r# note\rc: 3\r"),
+        ("anchor-comment.yaml", "base: &a\n  # note\n  x: 0\nlist: &l # on the key\n  # head\n  - a\nclear: &c\n  # kept\n  x_unencrypted: 0\nalias: *a\ncopy: *l\nother: *c\n"),
         ("alias-comment.yaml", "base: &a\n  x: 0\nalias: *a  # note\nlist:\n  - *a # item\n  - k: *a # in map\ndev:\n  <<: *a  # merge\n  y: 2\n"),
     ]
 

@@ -548,6 +548,25 @@ extension FuzzRegressionTests {
         }
     }
 
+    @Test("a comment between an anchor or tag and its block collection's first key is encrypted, not left in clear text (2 December 2026 long run)",
+          arguments: [
+              "base: &a\n  # note\n  x: 0\n", "base: &a\n  # note\n  x: 0\nalias: *a\n", "base: !custom\n  # note\n  x: 0\n",
+              "list: &l\n  # note\n  - a\ncopy: *l\n", "base: &a # note\n  x: 0\n", "&root\n# note\nx: 0\n",
+              // an anchor whose values stay in clear but whose comment is encrypted: its alias is written
+              // as a copy (kept, a reader's copy would hold the comment under the alias's path)
+              "base: &a\n  # note\n  x_unencrypted: 0\nalias: *a\n",
+          ])
+    func commentAfterProperty(plain: String) throws {
+        let encrypted = try Self.encrypt(plain)
+        let text = String(decoding: encrypted, as: UTF8.self)
+        #expect(!text.contains("note"), "\(text)")
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        let printed = String(decoding: try opened.plaintext(format: .yaml), as: UTF8.self)
+        #expect(printed.contains("# note") && !printed.contains("ENC["), "\(printed)")
+        // No copy in the tree keeps an encrypted comment either (what `decrypt --extract` prints).
+        #expect(!"\(opened.document)".contains("ENC["))
+    }
+
     @Test("a plain value written quoted loses only the tabs of the blank lines after it; decrypting gives back the rest byte for byte")
     func blankLineTabsRoundTrip() throws {
         let plain = "a: 22222:22\n  \t\nb: 1\n"

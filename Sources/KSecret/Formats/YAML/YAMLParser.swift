@@ -174,6 +174,24 @@ struct YAMLParser {
 
         /// Skips `&anchor` / `!tag` properties at the start of an event's span; returns the value's start
         /// and the range of a tag if one was written.
+        /// Where the anchor and tag names at `start` end (before any comment after them).
+        func propertiesEnd(_ start: Int, _ end: Int) -> Int {
+            var i = start
+            while i < end, source[i] == UInt8(ascii: "&") || source[i] == UInt8(ascii: "!") {
+                if source[i] == UInt8(ascii: "!"), i + 1 < end, source[i + 1] == UInt8(ascii: "<") {
+                    while i < end && source[i] != UInt8(ascii: ">") { i += 1 }
+                    i += 1
+                } else if source[i] == UInt8(ascii: "&") {
+                    i += 1
+                    while i < end, Self.isAnchorCharacter(source[i]) { i += 1 }
+                } else {
+                    while i < end && !(source[i] == 0x20 || source[i] == 0x0A || source[i] == 0x0D || source[i] == 0x09) { i += 1 }
+                }
+                while i < end && (source[i] == 0x20 || source[i] == 0x0A || source[i] == 0x0D || source[i] == 0x09) { i += 1 }
+            }
+            return min(i, end)
+        }
+
         func skipProperties(_ start: Int, _ end: Int) -> (Int, Range<Int>?) {
             var i = start
             var tagRange: Range<Int>?
@@ -286,6 +304,14 @@ struct YAMLParser {
                     cursor = event.start
                 } else {
                     scanGap(to: event.start, beforeEnd: false)
+                }
+                // With an anchor or a tag (`key: &a`, then the keys on the next lines), libyaml's
+                // event runs from the property to the first key: comments after the property are
+                // in the event, and would be lost (left in clear text) past `cursor`. They belong
+                // to the collection, the one on the property's line too (sops reads that one as
+                // the collection's line comment, as the property starts the collection there).
+                if !event.flow, event.end > event.start, source[event.start] == UInt8(ascii: "&") || source[event.start] == UInt8(ascii: "!") {
+                    for (comment, _) in comments(in: propertiesEnd(event.start, event.end)..<event.end) { childComments.append(comment) }
                 }
                 cursor = max(cursor, event.end)
                 let parent = stack.last

@@ -407,7 +407,15 @@ struct YAMLPatcher {
         switch node {
         case .scalar(let s): return isEncrypted(s.value)
         case .comment(let c): return isEncrypted(.string(c.text))
-        case .mapping(let entries): return entries.contains { if case .pair(_, let v) = $0 { return containsEncrypted(v) } else { return false } }
+        case .mapping(let entries):
+            // An encrypted comment counts too: kept as an alias, the copy a reader makes would hold
+            // it under the alias's path, where it does not decrypt.
+            return entries.contains {
+                switch $0 {
+                case .pair(_, let v): return containsEncrypted(v)
+                case .comment(let c): return isEncrypted(.string(c.text))
+                }
+            }
         case .sequence(let items): return items.contains(where: containsEncrypted)
         }
     }
