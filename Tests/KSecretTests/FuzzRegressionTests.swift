@@ -567,6 +567,18 @@ extension FuzzRegressionTests {
         #expect(!"\(opened.document)".contains("ENC["))
     }
 
+    @Test("comments after a flow sequence at the root stand before its metadata document and decrypt back in place (2 December 2026 long run: they stayed encrypted)",
+          arguments: ["[a]\n# c1\n", "[a]\n  # c1\n# c2\n", "x: 1\n---\n[a]\n  # c1\n", "[a] # same line\n# next\n", "---\n[a, b]\n# one\n...\n"])
+    func commentsAfterFlowRoot(plain: String) throws {
+        let encrypted = try Self.encrypt(plain)
+        let text = String(decoding: encrypted, as: UTF8.self)
+        // The comments come before the metadata document, not inside it.
+        let sops = try #require(text.range(of: "sops:", options: .backwards))
+        #expect(!text[sops.lowerBound...].contains("#ENC["), "\(text)")
+        let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
+        #expect(String(decoding: printed, as: UTF8.self) == plain)
+    }
+
     @Test("a plain value written quoted loses only the tabs of the blank lines after it; decrypting gives back the rest byte for byte")
     func blankLineTabsRoundTrip() throws {
         let plain = "a: 22222:22\n  \t\nb: 1\n"

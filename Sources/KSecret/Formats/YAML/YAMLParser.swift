@@ -276,6 +276,12 @@ struct YAMLParser {
                     continue
                 }
                 branches.append(branch)
+                // After a flow collection at the root, the document's trailing comments come before
+                // anything ksecret appends (the metadata document of a top-level sequence): past
+                // it, they would be read as part of the metadata document and stay encrypted.
+                if rootFlowOrScalar, let last = layout.comments.last, last.text.lowerBound > documentInsertion, last.text.upperBound <= event.start {
+                    documentInsertion = last.text.upperBound
+                }
                 var insertion = documentInsertion
                 if insertion > 0 && source[insertion - 1] != 0x0A { insertion = lineEnd(after: insertion) }
                 var span = YAMLLayout.DocumentSpan(metadata: sopsRange, insertion: sopsRange?.lowerBound ?? insertion,
