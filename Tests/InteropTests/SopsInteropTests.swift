@@ -129,6 +129,7 @@ struct SopsInteropTests {
             + "keep: |+\r\n  kept\r\n\r\n\r\nnested:\r\n  cert: |\r\n   -----BEGIN-----\r  next: |\r\n   x\r\n"),
         ("mac-line-ends.yaml", "a: |\r  one\r  two\rb: plain\r# note\rc: 3\r"),
         ("anchor-comment.yaml", "base: &a\n  # note\n  x: 0\nlist: &l # on the key\n  # head\n  - a\nclear: &c\n  # kept\n  x_unencrypted: 0\nalias: *a\ncopy: *l\nother: *c\n"),
+        ("ini-inline-comments.ini", "[s]\nj = \"x\" ; two\nk = \"abc ; note\nsemi = \"a;b\" # three\nv = `one\n  two` ; after\nw = 1 ; plain\n"),
         ("alias-comment.yaml", "base: &a\n  x: 0\nalias: *a  # note\nlist:\n  - *a # item\n  - k: *a # in map\ndev:\n  <<: *a  # merge\n  y: 2\n"),
     ]
 

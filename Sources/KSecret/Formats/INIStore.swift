@@ -82,16 +82,26 @@ public struct INIStore: Store {
                 if span.isEmpty, span.lowerBound > 0, layout.source[span.lowerBound - 1] == UInt8(ascii: "=") || layout.source[span.lowerBound - 1] == UInt8(ascii: ":") {
                     text = " " + text
                 }
-                // A quoted value ends at its closing quote and go-ini drops what follows on the line;
-                // written bare, the value would take that text in. Such a value stays quoted.
-                if let first = layout.source[span].first, first == UInt8(ascii: "`") || first == 0x22,
-                   let bare = text.utf8.first, bare != UInt8(ascii: "`") && bare != 0x22 {
-                    let source = layout.source
-                    var end = span.upperBound
-                    while end < source.count, source[end] != 0x0A, source[end] != 0x0D { end += 1 }
-                    if source[span.upperBound..<end].contains(where: { !INIReader.isSpace($0) }) {
-                        guard !text.utf8.contains(UInt8(ascii: "`")), !source[span.upperBound..<end].contains(UInt8(ascii: "`")) else { return nil }
-                        text = "`" + text + "`"
+                let source = layout.source
+                var end = span.upperBound
+                while end < source.count, source[end] != 0x0A, source[end] != 0x0D { end += 1 }
+                if source[span.upperBound..<end].contains(where: { !INIReader.isSpace($0) }) {
+                    let quoted = text.utf8.first == UInt8(ascii: "`") || text.utf8.first == 0x22
+                    if source[span].first == UInt8(ascii: "`") || source[span].starts(with: [0x22, 0x22, 0x22]) {
+                        // A backquoted or `"""` value ends at its closing quote and go-ini drops what
+                        // follows on the line; written bare, the value would take that text in. Such a
+                        // value stays quoted.
+                        // After a value over several lines go-ini reads that text as a comment, after a
+                        // one-line value it drops it: a multi-line value written on one line would lose it.
+                        if source[span].contains(0x0A) || source[span].contains(0x0D) { return nil }
+                        if !quoted {
+                            guard !text.utf8.contains(UInt8(ascii: "`")), !source[span.upperBound..<end].contains(UInt8(ascii: "`")) else { return nil }
+                            text = "`" + text + "`"
+                        }
+                    } else if quoted {
+                        // After any other value the rest of the line is its inline comment, which go-ini
+                        // would drop after a quoted one: the canonical layout writes it on its own line.
+                        return nil
                     }
                 }
                 edits.append(ByteEdit(range: span, bytes: Array(text.utf8)))
