@@ -609,6 +609,20 @@ extension FuzzRegressionTests {
         #expect(Self.values(try INIStore().parse(decrypted, path: "f.ini").document) == Self.values(original))
     }
 
+    @Test("FuzzEncryptDecrypt (a 5-minute run of 2 December 2026, after the explicit-key fix above): a '?' ending a comment or a value before the first key is no explicit key",
+          arguments: [
+              // the sops block went to the column of the `?` in the comment
+              "# why?\nkey: 1\n", "a: 1\n---\n# what?\nkey: 1\n", "x: |\n  text?\nkey: 1\n",
+          ])
+    func questionMarkBeforeFirstKey(plain: String) throws {
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        let text = String(decoding: encrypted, as: UTF8.self)
+        // The block stands at column 0, and its values are metadata, not data.
+        #expect(text.contains("\nsops:\n"), "\(text)")
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml)
+        #expect(!"\(opened.document)".contains("recipient"))
+    }
+
     @Test("a plain value written quoted loses only the tabs of the blank lines after it; decrypting gives back the rest byte for byte")
     func blankLineTabsRoundTrip() throws {
         let plain = "a: 22222:22\n  \t\nb: 1\n"

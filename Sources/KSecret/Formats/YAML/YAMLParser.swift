@@ -402,7 +402,10 @@ struct YAMLParser {
                     if before > 0, source[before - 1] == UInt8(ascii: "?") {
                         var lineStart = before - 1
                         while lineStart > 0, source[lineStart - 1] != 0x0A, source[lineStart - 1] != 0x0D { lineStart -= 1 }
-                        keyColumn = before - 1 - lineStart
+                        // The indicator opens its line (after indentation or a sequence item's dash):
+                        // a `?` that ends a comment or a value on an earlier line is none.
+                        let lead = source[lineStart..<(before - 1)]
+                        if lead.allSatisfy({ $0 == 0x20 || $0 == UInt8(ascii: "-") || $0 == 0x09 }) { keyColumn = before - 1 - lineStart }
                     }
                     if !top.flow, top.keys.isEmpty, top.column != keyColumn {
                         top.column = keyColumn
