@@ -172,8 +172,6 @@ struct YAMLParser {
             return i
         }
 
-        /// Skips `&anchor` / `!tag` properties at the start of an event's span; returns the value's start
-        /// and the range of a tag if one was written.
         /// Where the anchor and tag names at `start` end (before any comment after them).
         func propertiesEnd(_ start: Int, _ end: Int) -> Int {
             var i = start
@@ -192,6 +190,8 @@ struct YAMLParser {
             return min(i, end)
         }
 
+        /// Skips `&anchor` / `!tag` properties at the start of an event's span; returns the value's start
+        /// and the range of a tag if one was written.
         func skipProperties(_ start: Int, _ end: Int) -> (Int, Range<Int>?) {
             var i = start
             var tagRange: Range<Int>?
@@ -398,7 +398,7 @@ struct YAMLParser {
                     // The key may also stand on a line after its `?` (`?` alone, then `  key`).
                     var keyColumn = event.column
                     var before = event.start
-                    while before > 0, [0x20, 0x09, 0x0A, 0x0D].contains(source[before - 1]) { before -= 1 }
+                    while before > 0, source[before - 1] == 0x20 || source[before - 1] == 0x09 || source[before - 1] == 0x0A || source[before - 1] == 0x0D { before -= 1 }
                     if before > 0, source[before - 1] == UInt8(ascii: "?") {
                         var lineStart = before - 1
                         while lineStart > 0, source[lineStart - 1] != 0x0A, source[lineStart - 1] != 0x0D { lineStart -= 1 }

@@ -540,18 +540,16 @@ struct YAMLPatcher {
     /// A plain scalar in block context takes the blank lines after it in, as a possible continuation,
     /// so a tab on them is fine; after a quoted scalar libyaml reads a tab at the start of a line as
     /// a token that cannot start ("found character that cannot start any token"). When a plain
-    /// scalar is written quoted, the tabs on the blank lines that follow it are removed (the only
-    /// bytes of the author's file ksecret does not keep; Format.md §4.5).
+    /// scalar is written quoted, the tabs on the blank lines that follow it are removed (a change to
+    /// the author's bytes that decrypting does not undo; Format.md §4.3).
     private func blankLineTabs(after origin: YAMLLayout.ScalarSpan, quoted text: String, into patches: inout [Patch]) {
         guard origin.style == .plain, !origin.flow, let first = text.utf8.first, first == 0x22 || first == 0x27 else { return }
         let source = layout.source
         var i = origin.span.upperBound
-        // Only blanks may follow on the scalar's own line (a comment ends the scalar there).
+        // Only blanks may follow on the scalar's own line (a comment ends the scalar there); a tab
+        // there, after the token, is fine either way.
         while i < source.count, source[i] == 0x20 || source[i] == 0x09 { i += 1 }
         guard i == source.count || source[i] == 0x0A || source[i] == 0x0D else { return }
-        if i > origin.span.upperBound, source[origin.span.upperBound..<i].contains(0x09) {
-            patches.append(Patch(range: origin.span.upperBound..<i, text: String(decoding: source[origin.span.upperBound..<i].filter { $0 != 0x09 }, as: UTF8.self)))
-        }
         while i < source.count {
             // Past the line break, to the next line's end.
             if source[i] == 0x0D, i + 1 < source.count, source[i + 1] == 0x0A { i += 2 } else { i += 1 }
