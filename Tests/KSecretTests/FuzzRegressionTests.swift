@@ -623,6 +623,16 @@ extension FuzzRegressionTests {
         #expect(!"\(opened.document)".contains("recipient"))
     }
 
+    @Test("a sops block written anew at the end of an indented file without a final line break stays at the root's column (found while recording the FuzzYAMLStore findings: rotate made such a file unreadable)",
+          arguments: ["  a: 1\n  b: 2", "  a: 1\r\n  b: 2", "    a: 1", "a: 1"])
+    func rotatedBlockAtUnterminatedEnd(plain: String) throws {
+        let encrypted = try Self.encrypt(plain)
+        let opened = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml, forRewrite: true)
+        let rotated = try Self.engine().rotate(opened)
+        let reopened = try Self.engine().open(rotated, path: "f.yaml", format: .yaml)
+        #expect(try reopened.plaintext(format: .yaml) == Array(plain.utf8))
+    }
+
     @Test("a plain value written quoted loses only the tabs of the blank lines after it; decrypting gives back the rest byte for byte")
     func blankLineTabsRoundTrip() throws {
         let plain = "a: 22222:22\n  \t\nb: 1\n"

@@ -204,9 +204,13 @@ struct YAMLPatcher {
             }
             for doc in layout.documents {
                 // A top-level sequence carries its metadata in a document of its own.
+                // The first line is indented unless it replaces a block whose first line keeps its
+                // indentation in the source; a block at the end of a file without a final line break
+                // starts with that line break (and so on a line of its own).
                 let block = doc.sequenceRoot && !block.isEmpty ? "---" + lineBreak + block
                     : indented(block, by: doc.rootIndent,
-                               first: doc.metadata.map { $0.lowerBound == 0 || layout.source[$0.lowerBound - 1] == 0x0A } ?? true)
+                               first: doc.metadata.map { $0.lowerBound == 0 || layout.source[$0.lowerBound - 1] == 0x0A
+                                   || layout.source[$0.lowerBound] == 0x0A || layout.source[$0.lowerBound] == 0x0D } ?? true)
                 if let range = doc.metadata {
                     let atUnterminatedEnd = range.upperBound == layout.source.count && layout.source.last != 0x0A
                     patches.append(Patch(range: range, text: atUnterminatedEnd ? unterminated(block) : block))
