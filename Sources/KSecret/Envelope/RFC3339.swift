@@ -54,7 +54,8 @@ public struct RFC3339: Sendable, Equatable {
                        fraction: fraction, offsetMinutes: offset)
     }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
+    /// The days of a month in the proleptic Gregorian calendar, as Go counts them.
+    static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30

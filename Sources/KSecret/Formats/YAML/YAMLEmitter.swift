@@ -102,12 +102,12 @@ struct YAMLEmitter {
         case .mapping(let entries):
             guard case .comment? = entries.first else { return nil }
             let found = entries.compactMap { entry -> Comment? in if case .comment(let c) = entry { c } else { nil } }
-            guard !entries.isEmpty, found.count == entries.count else { return nil }
+            guard found.count == entries.count else { return nil }
             (open, close, comments) = ("{", "}", found)
         case .sequence(let items):
             guard items.first?.isComment == true else { return nil }
             let found = items.compactMap { item -> Comment? in if case .comment(let c) = item { c } else { nil } }
-            guard !items.isEmpty, found.count == items.count else { return nil }
+            guard found.count == items.count else { return nil }
             (open, close, comments) = ("[", "]", found)
         case .scalar, .comment:
             return nil

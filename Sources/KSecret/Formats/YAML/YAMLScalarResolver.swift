@@ -122,9 +122,7 @@ enum YAMLScalarResolver {
             i = 5
             guard let month = number(), (1...12).contains(month), at(i, 0x2D) else { return nil }
             i += 1
-            guard let day = number() else { return nil }
-            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-            guard day >= 1, day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] else { return nil }
+            guard let day = number(), day >= 1, day <= RFC3339.daysIn(month: month, year: year) else { return nil }
             func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
             let date = String(decoding: UnsafeBufferPointer(rebasing: b[0..<4]), as: UTF8.self) + "-" + two(month) + "-" + two(day)
             if i == b.count { return date + "T00:00:00Z" }
