@@ -18,7 +18,9 @@ public enum HTTPWait {
         let start = clock.now
         let deadline = start + .milliseconds(Int64(timeout * 1000))
         var attempts = 0
-        var last = ""
+        // Each distinct error, in the order first seen, with how often: the last attempt may only
+        // have timed out because the deadline left it little time, which alone would hide the cause.
+        var errors: [(text: String, count: Int)] = []
         while true {
             attempts += 1
             let left = deadline - clock.now
@@ -27,13 +29,14 @@ public enum HTTPWait {
                 let response = try HTTPGet.get(url, timeout: perTry)
                 return Outcome(status: response.status, attempts: attempts, elapsed: clock.now - start)
             } catch {
-                last = error.description
-                log("\(url.host ?? ""): \(last)")
+                let text = error.description
+                if let i = errors.firstIndex(where: { $0.text == text }) { errors[i].count += 1 } else { errors.append((text, 1)) }
+                log("\(url.host ?? ""): \(text)")
             }
             if clock.now + .milliseconds(Int64(interval * 1000)) > deadline { break }
             Thread.sleep(forTimeInterval: interval)
         }
-        throw KSecretError(.waitTimedOut, "\(url.absoluteString) did not answer within \(formatSeconds(timeout))s (\(attempts) attempts, last: \(last))",
+        throw KSecretError(.waitTimedOut, "\(url.absoluteString) did not answer within \(formatSeconds(timeout))s (\(attempts) attempts: \(errors.map { "\($0.text) ×\($0.count)" }.joined(separator: ", ")))",
                            hints: ["DNS may not have propagated yet, or nothing listens there; raise --timeout or check the record"])
     }
 
