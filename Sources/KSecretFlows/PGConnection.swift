@@ -121,7 +121,7 @@ struct PGFailure: Error, CustomStringConvertible {
 
     init(message: String, secrets: [String]) {
         var text = message.trimmingCharacters(in: .whitespacesAndNewlines)
-        for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
+        for secret in secrets { text = text.replacingBytes(of: secret, with: "***") }
         self.message = text
     }
 

@@ -129,5 +129,9 @@ struct FlowsUnitTests {
     @Test("a secret in libpq's text is scrubbed")
     func scrub() {
         #expect(PGFailure(message: "bad thing hunter2 here", secrets: ["hunter2"]).message == "bad thing *** here")
+        // Matched by bytes: a combining mark after the secret (or a secret ending in a base letter
+        // the message follows with one) still gets it scrubbed.
+        #expect(!PGFailure(message: "bad thing hunter2\u{0301} here", secrets: ["hunter2"]).message.contains("hunter2"))
+        #expect(!PGFailure(message: "x'hunter'\u{0651}", secrets: ["hunter'"]).message.contains("hunter"))
     }
 }

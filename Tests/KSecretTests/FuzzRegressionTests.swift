@@ -674,4 +674,66 @@ extension FuzzRegressionTests {
         #expect(error.message.contains("section name"))
         #expect(error.location?.line == 3)
     }
+
+    // MARK: the FuzzYAMLStore inputs of 1 December left open (Fuzz/Findings, Documentation/Robustness.md)
+
+    @Test("FuzzYAMLStore: a single quote followed by a combining mark is doubled in a single-quoted scalar (was a scalar cut at that quote: 'cannot read what it wrote')",
+          arguments: ["a'\u{0651}b", "x'''\u{0651}''']' after: 'y]", "'\u{0301}", "it'\u{200D}s"])
+    func singleQuoteBeforeCombiningMark(value: String) throws {
+        let quotes = { (s: String) in s.utf8.filter { $0 == UInt8(ascii: "'") }.count }
+        #expect(quotes(YAMLScalarRenderer.singleQuoted(value)) == 2 + 2 * quotes(value))
+        // Through the canonical writer (which picks single quotes for these) and the patcher, from a
+        // folded block as in the finding.
+        let tree = Document(branches: [.mapping([.pair(key: "k", value: .scalar(Scalar(.string(value))))])])
+        let written = try YAMLStore().emit(tree, metadata: nil, source: nil, options: StoreOptions())
+        let again = try YAMLStore().parse(written, path: "f.yaml")
+        #expect(Self.values(again.document) == ["k", "string(\(String(reflecting: value)))"], "written as \(String(decoding: written, as: UTF8.self))")
+        try Self.expectYAMLRoundTrip("k: >-\n  \(value)\nl: 1\n")
+    }
+
+    @Test("FuzzYAMLStore: a new block scalar that needs an indentation indicator in a file indented by 10 or more is written at 9 columns (was read back with the extra columns in the value)",
+          arguments: [10, 12, 16])
+    func indentationIndicatorBeyondNine(unit: Int) throws {
+        let values = ["\n\nfirst\n second", " leading space\nnext\n", "\tx\ny"]
+        let tree = Document(branches: [.mapping([
+            .pair(key: "top", value: .scalar(Scalar(.string(values[0])))),
+            .pair(key: "nested", value: .mapping(values.enumerated().map { .pair(key: "k\($0.offset)", value: .scalar(Scalar(.string($0.element)))) })),
+            .pair(key: "list", value: .sequence(values.map { .scalar(Scalar(.string($0))) })),
+        ])])
+        let written = try YAMLStore().emit(tree, metadata: nil, source: nil, options: StoreOptions(yamlIndent: unit))
+        let again = try YAMLStore().parse(written, path: "f.yaml")
+        #expect(Self.values(again.document) == Self.values(tree), "written as \(String(decoding: written, as: UTF8.self))")
+    }
+
+    @Test("FuzzYAMLStore: a sops block value that needs an indentation indicator in a file indented by 10 keeps its value (the finding, reduced)")
+    func metadataBlockIndicatorBeyondNine() throws {
+        try Self.expectYAMLRoundTrip("a:\n          b: 1\nsops: >-\n \n\n C[x\n  y\n")
+    }
+
+    @Test("flat stores: a metadata line break followed by a combining mark reads back as a line break (was left as `\\n` on reading)")
+    func flatMetadataBreakBeforeCombiningMark() throws {
+        let note = "a\n\u{0301}b\n\u{0651}"
+        let metadata = Node.mapping([.pair(key: "note", value: .scalar(Scalar(.string(note)))),
+                                     .pair(key: "version", value: .scalar(Scalar(.string("3.11.0"))))])
+        for store in [DotenvStore() as any Store, INIStore()] {
+            let leaf = Node.mapping([.pair(key: "k", value: .scalar(Scalar(.string("v"))))])
+            let document = Document(branches: [store is INIStore ? .mapping([.pair(key: "s", value: leaf)]) : leaf])
+            let written = try store.emit(document, metadata: metadata, source: nil, options: StoreOptions())
+            let again = try store.parse(written, path: "f")
+            #expect(again.metadata?["note"]?.stringValue == note, "written as \(String(decoding: written, as: UTF8.self))")
+        }
+    }
+
+    @Test("error snippets mask the value after a `:`, `=` or `- ` followed by a combining mark (was printed in clear), and after a `:` with no space",
+          arguments: ["key: \u{0301}hunter2", "key=\u{0301}hunter2", "- \u{0301}hunter2", "key:\u{0301} hunter2"])
+    func snippetMaskWithCombiningMark(line: String) throws {
+        let snippet = try #require(SourceLocation.snippet(in: Array((line + "\n").utf8), line: 1, column: 1))
+        #expect(!snippet.contains("hunter2"), "\(snippet)")
+        #expect(snippet.hasPrefix("key") == line.hasPrefix("key"), "\(snippet)")
+    }
+
+    @Test("key paths escape a quote or backslash followed by a combining mark")
+    func treePathEscapesBeforeCombiningMark() {
+        #expect(TreePath.render(["a\"\u{0301}", "b\\\u{0301}"]) == "[\"a\\\"\u{0301}\"][\"b\\\\\u{0301}\"]")
+    }
 }

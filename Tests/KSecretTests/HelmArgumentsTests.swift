@@ -36,6 +36,13 @@ struct HelmArgumentsTests {
                            "--set-file=k=secrets://dir/enc2.yaml", "--", "-f", "enc.yaml"])
     }
 
+    @Test("a comma or `=` followed by a combining mark still separates -f and --set-file entries, as helm splits bytes")
+    func rewriteSplitsBeforeCombiningMarks() {
+        let encrypted: Set<String> = ["enc.yaml", "\u{0301}enc.yaml"]
+        let output = ValuesArgumentRewriter.rewrite(["-f", "plain.yaml,\u{0301}enc.yaml", "--set-file", "k=\u{0301}enc.yaml"]) { encrypted.contains($0) }
+        #expect(output == ["-f", "plain.yaml,secrets://\u{0301}enc.yaml", "--set-file", "k=secrets://\u{0301}enc.yaml"])
+    }
+
     @Test("the plugin manifests are legacy format: no apiVersion, no command: key, no args:, CLI and getter apart")
     func manifests() {
         let cli = HelmPluginLayout.manifest(for: HelmPluginLayout.cliName)

@@ -49,7 +49,7 @@ public enum ValuesArgumentRewriter {
     /// One `-f` value: a comma-separated list, each entry rewritten on its own.
     static func rewriteList(_ value: String, isEncrypted: (String) -> Bool) -> String {
         splitEntries(value).map { entry in
-            let path = entry.replacingOccurrences(of: "\\,", with: ",")
+            let path = entry.replacingBytes(of: "\\,", with: ",")
             guard !entry.contains("://"), isEncrypted(path) else { return entry }
             return "secrets://" + entry
         }.joined(separator: ",")
@@ -58,27 +58,28 @@ public enum ValuesArgumentRewriter {
     /// One `--set-file` value: `KEY=FILE` pairs, comma-separated.
     static func rewriteSetFiles(_ value: String, isEncrypted: (String) -> Bool) -> String {
         splitEntries(value).map { pair in
-            guard let equals = pair.firstIndex(of: "=") else { return pair }
-            let file = String(pair[pair.index(after: equals)...])
-            guard !file.isEmpty, !file.contains("://"), isEncrypted(file.replacingOccurrences(of: "\\,", with: ",")) else { return pair }
-            return String(pair[...equals]) + "secrets://" + file
+            guard let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) else { return pair }
+            let file = String(decoding: pair.utf8[pair.utf8.index(after: equals)...], as: UTF8.self)
+            guard !file.isEmpty, !file.contains("://"), isEncrypted(file.replacingBytes(of: "\\,", with: ",")) else { return pair }
+            return String(decoding: pair.utf8[...equals], as: UTF8.self) + "secrets://" + file
         }.joined(separator: ",")
     }
 
     /// Splits on commas not preceded by a backslash, keeping the escapes (helm undoes them).
     static func splitEntries(_ value: String) -> [String] {
-        var entries: [String] = [], current = ""
-        var previous: Character?
-        for character in value {
-            if character == ",", previous != "\\" {
-                entries.append(current)
-                current = ""
+        // By Unicode scalar, as helm splits bytes: a comma followed by a combining mark is still a comma.
+        var entries: [String] = [], current = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for scalar in value.unicodeScalars {
+            if scalar == ",", previous != "\\" {
+                entries.append(String(current))
+                current = String.UnicodeScalarView()
             } else {
-                current.append(character)
+                current.append(scalar)
             }
-            previous = character
+            previous = scalar
         }
-        entries.append(current)
+        entries.append(String(current))
         return entries
     }
 }

@@ -104,7 +104,7 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The line `line` of `source` with a caret under `column`, for error output. The line may hold
-    /// a secret, so everything after its key (past the first `:`, `=` or `- `) is masked: the shape
+    /// a secret, so everything after its key (past the first `:` or `=`, or a leading `- `) is masked: the shape
     /// of the line stays visible (quotes, brackets, commas), its letters and digits do not.
     public static func snippet(in source: [UInt8], line: Int, column: Int) -> String? {
         var current = 1
@@ -123,20 +123,22 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func mask(_ line: String) -> String {
-        let structural: Set<Character> = [" ", "\t", ":", "{", "}", "[", "]", ",", "\"", "'", "#", "-", "=", "|", ">", "&", "*", "!", "?"]
-        var out = ""
+        // By Unicode scalar, not Character: a `:` or space followed by a combining mark is one
+        // Character that equals neither, and would leave the value after it unmasked.
+        let structural: Set<Unicode.Scalar> = [" ", "\t", ":", "{", "}", "[", "]", ",", "\"", "'", "#", "-", "=", "|", ">", "&", "*", "!", "?"]
+        var out = String.UnicodeScalarView()
         var masking = false
-        var previous: Character = " "
-        for c in line {
+        var previous: Unicode.Scalar = " "
+        for c in line.unicodeScalars {
             if masking {
                 out.append(structural.contains(c) ? c : "*")
             } else {
                 out.append(c)
-                if c == "=" || (c == " " && (previous == ":" || previous == "-")) { masking = true }
+                if c == "=" || c == ":" || (c == " " && previous == "-") { masking = true }
             }
             previous = c
         }
-        return out
+        return String(out)
     }
 }
 
@@ -144,7 +146,7 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
 public enum TreePath {
     public static func render(_ keys: [String]) -> String {
         keys.map { key in
-            "[\"" + key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"]"
+            "[\"" + key.replacingBytes(of: "\\", with: "\\\\").replacingBytes(of: "\"", with: "\\\"") + "\"]"
         }.joined()
     }
 }

@@ -19,7 +19,7 @@ enum MetadataFlattening {
             case .scalar(let s):
                 if case .null = s.value { return }
                 let text = SopsValueText.string(s.value)
-                out.append((prefix, text.replacingOccurrences(of: "\n", with: "\\n")))
+                out.append((prefix, text.replacingBytes(of: "\n", with: "\\n")))
             case .comment:
                 return
             }
@@ -123,7 +123,7 @@ enum MetadataFlattening {
             seen[k] = v
         }
         for key in order {
-            let raw = seen[key]!.replacingOccurrences(of: "\\n", with: "\n")
+            let raw = seen[key]!.replacingBytes(of: "\\n", with: "\n")
             var node = root
             for t in try tokenize(key) { node = node.child(t) }
             node.value = raw

@@ -226,7 +226,7 @@ enum YAMLScalarRenderer {
     }
 
     static func singleQuoted(_ s: String) -> String {
-        "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        "'" + s.replacingBytes(of: "'", with: "''") + "'"
     }
 
     /// Double-quoted with libyaml's escapes; printable Unicode is written as is.
@@ -277,6 +277,7 @@ enum YAMLScalarRenderer {
     /// control characters), as libyaml decides.
     static func literal(_ s: String, header: String?, context: Context) -> String? {
         guard blockAllowed(s, keeping: header), !s.isEmpty else { return nil }
+        let context = indicatable(context, value: s, header: header)
         let head = blockHeader(indicator: "|", original: header, value: s, context: context)
         let indent = String(repeating: " ", count: context.blockIndent)
         var body = s
@@ -295,6 +296,7 @@ enum YAMLScalarRenderer {
     /// ksecret writes one line per paragraph instead (Format.md §4.3).
     static func folded(_ s: String, header: String?, context: Context) -> String? {
         guard blockAllowed(s, keeping: header), !s.isEmpty else { return nil }
+        let context = indicatable(context, value: s, header: header)
         let head = blockHeader(indicator: ">", original: header, value: s, context: context)
         let indent = String(repeating: " ", count: context.blockIndent)
         var body = s
@@ -337,12 +339,28 @@ enum YAMLScalarRenderer {
         return true
     }
 
+    /// Whether a new block for `value` needs an indentation indicator (see `blockHeader`).
+    private static func needsIndicator(_ value: String, header: String?) -> Bool {
+        guard header == nil, let first = value.utf8.first else { return false }
+        return first == 0x20 || first == 0x0A || first == 0x09
+    }
+
+    /// `context` with the block's indentation brought within the indicator's reach: an indicator is
+    /// one digit, so content deeper than 9 columns past its parent (a file indented by 10 or more)
+    /// is written at 9, or the reader would take the extra columns as part of the value.
+    private static func indicatable(_ context: Context, value: String, header: String?) -> Context {
+        guard needsIndicator(value, header: header), context.blockIndent - context.parentIndent > 9 else { return context }
+        var context = context
+        context.blockIndent = context.parentIndent + 9
+        return context
+    }
+
     private static func blockHeader(indicator: Character, original: String?, value: String, context: Context) -> String {
         var chomp = chomping(for: value)
         // A first line starting with a space or a tab, or leading blank lines, would make a reader
         // guess the indentation wrong (a tab there is an error: "found a tab character where an
         // indentation space is expected"): the indentation is given.
-        if original == nil, let first = value.utf8.first, first == 0x20 || first == 0x0A || first == 0x09 {
+        if needsIndicator(value, header: original) {
             return String(indicator) + String(max(1, min(9, context.blockIndent - context.parentIndent))) + chomp
         }
         if let original {
