@@ -90,15 +90,25 @@ public struct YAMLStore: Store {
     }
 
     public func emit(_ document: Document, metadata: Node?, source: ParsedFile?, options: StoreOptions) throws -> [UInt8] {
-        if let layout = source?.layout as? YAMLLayout, layout.patchable, Self.sameShape(document, layout.skeleton),
-           layout.documents.count == document.branches.count,
-           metadata == nil || layout.documents.allSatisfy({ $0.blockMappingRoot || $0.sequenceRoot }) {
+        let layout = source?.layout as? YAMLLayout
+        if let layout, Self.patches(document, metadata: metadata, layout: layout) {
             return YAMLPatcher(layout: layout).write(document, metadata: metadata)
         }
-        let layout = source?.layout as? YAMLLayout
         let emitter = YAMLEmitter(unit: options.yamlIndent ?? layout?.indentUnit ?? 4, lineBreak: layout?.lineBreak ?? "\n")
         let docs = document.branches.map { emitter.document($0, metadata: metadata) }
         return Array(docs.joined(separator: "---" + emitter.lineBreak).utf8)
+    }
+
+    /// Whether `emit` with `source` patches the source's text (true) or writes the tree anew in
+    /// sops's canonical style, as it does for a tree whose shape changed or a stream it cannot patch.
+    public static func patches(_ document: Document, metadata: Node?, source: ParsedFile?) -> Bool {
+        guard let layout = source?.layout as? YAMLLayout else { return false }
+        return patches(document, metadata: metadata, layout: layout)
+    }
+
+    private static func patches(_ document: Document, metadata: Node?, layout: YAMLLayout) -> Bool {
+        layout.patchable && layout.documents.count == document.branches.count && sameShape(document, layout.skeleton)
+            && (metadata == nil || layout.documents.allSatisfy { $0.blockMappingRoot || $0.sequenceRoot })
     }
 
     public func emitValue(_ node: Node, options: StoreOptions) throws -> [UInt8] {
