@@ -736,4 +736,75 @@ extension FuzzRegressionTests {
     func treePathEscapesBeforeCombiningMark() {
         #expect(TreePath.render(["a\"\u{0301}", "b\\\u{0301}"]) == "[\"a\\\"\u{0301}\"][\"b\\\\\u{0301}\"]")
     }
+
+    // MARK: the FuzzYAMLStore run of 2 December (26 minutes, Documentation/Robustness.md)
+
+    @Test("FuzzYAMLStore: a `#` straight after a flow indicator or a quoted value is a comment, as libyaml reads it, and is encrypted (was left in clear text)",
+          arguments: ["a: [x]#note\nb: 1\n", "c: {z: 1}#note\n", "d: \"q\"#note\n", "e: [p,#note\n  q]\n", "f: [#note\n  x]\n", "g: 'q'#note\nh: 2\n"])
+    func commentAfterFlowIndicator(plain: String) throws {
+        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
+        #expect("\(parsed.document)".contains("text: \"note\""), "\(parsed.document)")
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        let text = String(decoding: encrypted, as: UTF8.self)
+        #expect(!text.contains("note"), "\(text)")
+        let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
+        #expect(String(decoding: printed, as: UTF8.self) == plain)
+    }
+
+    @Test("FuzzYAMLStore: a flow sequence at the root whose `]` opens its last line gets its metadata document after that line (was inserted before the `]`: invalid YAML)",
+          arguments: ["[x, #c\n]\n", "[a,\n]#tail\n", "[\n  a\n]\n", "x: 1\n---\n[y\n]\n"])
+    func flowRootClosedOnItsOwnLine(plain: String) throws {
+        try Self.expectYAMLRoundTrip(plain)
+        let encrypted = try Self.encrypt(plain)
+        let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
+        #expect(String(decoding: printed, as: UTF8.self) == plain)
+    }
+
+    @Test("FuzzYAMLStore: an alias written out as a flow copy keeps an integral float a float (was `0e-06` copied as `0`, an int)")
+    func flowCopyKeepsFloats() throws {
+        // (The canonical writer spells them as sops does, `2`; the patched file keeps the anchor's
+        // text and so should the copy.)
+        let enc = "ENC[AES256_GCM,data:IPBHbw==,iv:yMdnH/074mfmFM+Jjw3lBkgj1vhNBInlsvdckNWRd+o=,tag:pPwRtMAhfTA6TOeXe0r6cA==,type:float]"
+        let text = "base: &b\n  f: 0e-06\n  g: 2.0\n  h: -0.0\n  l: [1.0, 3]\n  s: \(enc)\ncopy: *b\nlist:\n  - *b\n"
+        let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+        let written = try YAMLStore().emit(parsed.document, metadata: nil, source: parsed, options: StoreOptions())
+        let shown = String(decoding: written, as: UTF8.self)
+        #expect(shown.contains("copy: {"), "\(shown)")
+        let again = try YAMLStore().parse(written, path: "f.yaml")
+        #expect(Self.values(again.document) == Self.values(parsed.document), "written as \(shown)")
+    }
+
+    @Test("FuzzYAMLStore: a key past libyaml's simple-key limit in a flow copy is written as an explicit key (was an unreadable flow mapping)",
+          arguments: [130, 400])
+    func flowCopyLongKey(pairs: Int) throws {
+        // A key with tabs is written double-quoted, each tab as `\t`: 2 + 3 × 400 characters in the
+        // copy from 1 + 2 × 400 in the file, past libyaml's limit of 1,024.
+        let enc = "ENC[AES256_GCM,data:IPBHbw==,iv:yMdnH/074mfmFM+Jjw3lBkgj1vhNBInlsvdckNWRd+o=,tag:pPwRtMAhfTA6TOeXe0r6cA==,type:str]"
+        let key = "k" + String(repeating: "\tk", count: pairs)
+        let text = "base: &b\n  \(key): 1\n  s: \(enc)\ncopy: *b\n"
+        let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+        let written = try YAMLStore().emit(parsed.document, metadata: nil, source: parsed, options: StoreOptions())
+        let shown = String(decoding: written, as: UTF8.self)
+        #expect(shown.contains("copy: {"), "\(shown)")
+        let again = try #require(try? YAMLStore().parse(written, path: "f.yaml"), "written as \(shown)")
+        #expect(Self.values(again.document) == Self.values(parsed.document), "written as \(shown)")
+    }
+
+    @Test("FuzzYAMLStore: blank lines and indented comments after a sops block that is rewritten as ending in a block scalar are not read into it (was metadata that changed)",
+          arguments: [
+              "a: 1\nsops:\n    x: one\n\n        two\n    # note\n",            // a comment under the new `|-` block
+              "a: 1\nsops:\n  enc: |\n    text\n     ",                         // spaces deeper than the block, no final break
+              "a: 1\nsops:\n    k: |+\n        kept\n\n\n",                     // blank lines under `|+`
+              "a: 1\r\nsops:\r\n    x: \"\\n\\n\"",                                // CRLF, a value of line breaks, no final break
+              "a: 1\nsops:\n    x: \"a\\n\\n\"",                                  // `|+` at the end of the file
+              "a: 1\nsops:\n    x: \"a\\n\"\n# at the root: stays\n",
+          ])
+    func sopsBlockEndingInBlockScalar(text: String) throws {
+        try Self.expectYAMLRoundTrip(text)
+        // A root-level comment after the block is still the file's.
+        if text.contains("# at the root") {
+            let parsed = try YAMLStore().parse(Array(text.utf8), path: "f.yaml")
+            #expect("\(parsed.document)".contains("at the root: stays"))
+        }
+    }
 }

@@ -77,7 +77,7 @@ struct YAMLParser {
             var i = range.lowerBound
             while i < range.upperBound {
                 let c = source[i]
-                if c == UInt8(ascii: "#") && (i == 0 || source[i - 1] == 0x20 || source[i - 1] == 0x09 || source[i - 1] == 0x0A || source[i - 1] == 0x0D) {
+                if c == UInt8(ascii: "#") && (i == 0 || i == range.lowerBound || Self.opensComment(after: source[i - 1])) {
                     var end = i + 1
                     while end < source.count && source[end] != 0x0A && source[end] != 0x0D { end += 1 }
                     var lineStart = i
@@ -140,7 +140,15 @@ struct YAMLParser {
                         // The block ends with its last value: a block collection's end event stands
                         // where the next token does, past any comment that follows the block.
                         let last = lastContentEnd > (pendingSopsStart ?? 0) ? min(end, lastContentEnd) : end
-                        let stop = lineStart(of: last) == last ? last : lineEnd(after: last)
+                        var stop = lineStart(of: last) == last ? last : lineEnd(after: last)
+                        // When nothing but such lines follows (to the end of the document), they go with it.
+                        if let start = pendingSopsStart {
+                            let end = indentedCommentsEnd(from: stop, column: start - lineStart(of: start))
+                            if end == source.count || isDocumentMarker(at: end) {
+                                stop = end
+                                cursor = max(cursor, end)
+                            }
+                        }
                         sopsRange = pendingSopsStart.map { start in
                             // ksecret appends the block to a file without a final line break as
                             // "\nsops: ...", without a final break: removing it restores the file.
@@ -164,6 +172,31 @@ struct YAMLParser {
             var i = offset
             while i < source.count && source[i] != 0x0A { i += 1 }
             return min(i + 1, source.count)
+        }
+
+        /// Past the blank lines and the comment lines right of `column` from `offset` on. At the end of
+        /// a document they go with the `sops` block when it is rewritten: left after a new block that
+        /// ends in a block scalar, they would be read as its last lines (a line of spaces deeper than
+        /// its indentation, an indented comment, or any blank line under `|+`). Such comments are
+        /// inside the block by their indentation, and sops's reader drops them too; a comment at the
+        /// root's column stays.
+        func indentedCommentsEnd(from offset: Int, column: Int) -> Int {
+            var i = offset
+            while i < source.count {
+                var j = i
+                while j < source.count && (source[j] == 0x20 || source[j] == 0x09) { j += 1 }
+                if j < source.count, source[j] != 0x0A, source[j] != 0x0D, source[j] != UInt8(ascii: "#") || j - i <= column { break }
+                i = lineEnd(after: j)
+            }
+            return i
+        }
+
+        /// Whether the line at `offset` is `---` or `...` (a document's end).
+        func isDocumentMarker(at offset: Int) -> Bool {
+            guard offset + 3 <= source.count else { return false }
+            let mark = source[offset..<(offset + 3)]
+            guard mark.elementsEqual("---".utf8) || mark.elementsEqual("...".utf8) else { return false }
+            return offset + 3 == source.count || [0x20, 0x09, 0x0A, 0x0D].contains(source[offset + 3])
         }
 
         func lineStart(of offset: Int) -> Int {
@@ -359,7 +392,9 @@ struct YAMLParser {
                 let node = frame.node()
                 if let anchor = frame.anchor { anchors[anchor] = (node, false) }
                 if frame.flow { lastContentEnd = event.end }
-                if stack.isEmpty { documentInsertion = lineStart(of: event.start) == event.start ? event.start : event.start }
+                // A block collection ends where the next token starts; a flow one at its `]` or `}`,
+                // after which anything appended goes (on the next line).
+                if stack.isEmpty { documentInsertion = frame.flow ? event.end : event.start }
                 try add(node, at: event.start, end: event.end)
                 // Comments that belonged to enclosing collections follow the collection just closed.
                 let mine = deferred.filter { $0.1 == stack.count - 1 }
@@ -517,6 +552,18 @@ struct YAMLParser {
                 lastContentEnd = event.end
                 try add(node, at: event.start, end: event.end)
             }
+        }
+    }
+
+    /// Whether a `#` right after `byte`, in the text between two events, starts a comment. libyaml
+    /// looks for a comment wherever a token may start: after white space, and also straight after a
+    /// flow indicator or an event (`[a]#note`, `"x"#note`, `[p,#note`), where YAML's spec would
+    /// want a space. (A gap's first byte follows an event, and is checked by the caller.)
+    static func opensComment(after byte: UInt8) -> Bool {
+        switch byte {
+        case 0x20, 0x09, 0x0A, 0x0D: return true
+        case UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ":"): return true
+        default: return false
         }
     }
 

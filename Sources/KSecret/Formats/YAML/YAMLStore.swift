@@ -201,8 +201,12 @@ struct YAMLPatcher {
             let lineBreak = layout.lineBreak
             /// At the end of a file without a final line break, the block goes on a new line and itself
             /// ends without one, so that removing it gives back the file as it was.
+            /// A block that ends in a multi-line string keeps its final break (which makes the file end
+            /// with one): that value may be a block scalar, whose own last line break would go with it.
             func unterminated(_ text: String) -> String {
-                text.isEmpty ? "" : lineBreak + String(text.dropLast(lineBreak.count))
+                if text.isEmpty { return "" }
+                if let metadata, Self.endsInMultilineString(metadata) { return lineBreak + text }
+                return lineBreak + String(text.dropLast(lineBreak.count))
             }
             /// The block at the root mapping's column (its first line as it stands when `first` is false).
             func indented(_ text: String, by indent: Int, first: Bool) -> String {
@@ -280,6 +284,22 @@ struct YAMLPatcher {
                 if total > length { (out.baseAddress! + length).initialize(from: src.baseAddress! + tail, count: total - length) }
             }
             count = total
+        }
+    }
+
+    /// Whether the last value written for `node` is a string with a line break.
+    static func endsInMultilineString(_ node: Node) -> Bool {
+        switch node {
+        case .scalar(let s):
+            if case .string(let text) = s.value { return text.utf8.contains(0x0A) || text.utf8.contains(0x0D) }
+            return false
+        case .comment: return false
+        case .mapping(let entries):
+            guard let last = entries.last(where: { if case .pair = $0 { return true } else { return false } }), case .pair(_, let value) = last else { return false }
+            return endsInMultilineString(value)
+        case .sequence(let items):
+            guard let last = items.last(where: { !$0.isComment }) else { return false }
+            return endsInMultilineString(last)
         }
     }
 
@@ -467,12 +487,19 @@ struct YAMLPatcher {
         switch node {
         case .scalar(let s):
             if isEncrypted(s.value), case .string(let enc) = s.value { return "\"\\x45" + enc.dropFirst() + "\"" }
-            return YAMLScalarRenderer.render(s.value, style: .plain, context: context)
+            let text = YAMLScalarRenderer.render(s.value, style: .plain, context: context)
+            // sops's spelling of an integral float (`2.0` as `2`) reads back as an int; a copy that
+            // stands for the anchor's float keeps its type (`0e-06` becomes `0.0`, not `0`).
+            if case .float(let f) = s.value, f.isFinite, case .int = YAMLScalarResolver.resolvePlain(text) { return text + ".0" }
+            return text
         case .comment: return ""
         case .mapping(let entries):
             let parts = entries.compactMap { entry -> String? in
                 guard case .pair(let k, let v) = entry else { return nil }
-                return YAMLScalarRenderer.key(k, context: context) + ": " + flow(v)
+                // A key past libyaml's simple-key limit (1,024 characters) is written as an explicit
+                // key, as the canonical writer does from 128 bytes on (YAMLEmitter).
+                let key = YAMLScalarRenderer.key(k, context: context)
+                return (k.utf8.count > 128 ? "? " + key : key) + ": " + flow(v)
             }
             return "{" + parts.joined(separator: ", ") + "}"
         case .sequence(let items):
