@@ -798,6 +798,7 @@ extension FuzzRegressionTests {
               "a: 1\r\nsops:\r\n    x: \"\\n\\n\"",                                // CRLF, a value of line breaks, no final break
               "a: 1\nsops:\n    x: \"a\\n\\n\"",                                  // `|+` at the end of the file
               "a: 1\nsops:\n    x: \"a\\n\"\n# at the root: stays\n",
+              "  a: 1\n  sops:\n      x: \"a\\n\"\n  # at the root: stays\n      # in the block\n",
           ])
     func sopsBlockEndingInBlockScalar(text: String) throws {
         try Self.expectYAMLRoundTrip(text)

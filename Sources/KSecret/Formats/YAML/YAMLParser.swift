@@ -141,9 +141,10 @@ struct YAMLParser {
                         // where the next token does, past any comment that follows the block.
                         let last = lastContentEnd > (pendingSopsStart ?? 0) ? min(end, lastContentEnd) : end
                         var stop = lineStart(of: last) == last ? last : lineEnd(after: last)
-                        // When nothing but such lines follows (to the end of the document), they go with it.
-                        if let start = pendingSopsStart {
-                            let end = indentedCommentsEnd(from: stop, column: start - lineStart(of: start))
+                        // Blank lines and comments right of the root's column after it, when nothing else
+                        // follows in the document, go with it (`indentedCommentsEnd`).
+                        if pendingSopsStart != nil {
+                            let end = indentedCommentsEnd(from: stop, column: rootColumn)
                             if end == source.count || isDocumentMarker(at: end) {
                                 stop = end
                                 cursor = max(cursor, end)
