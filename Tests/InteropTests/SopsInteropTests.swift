@@ -131,6 +131,7 @@ struct SopsInteropTests {
         ("anchor-comment.yaml", "base: &a\n  # note\n  x: 0\nlist: &l # on the key\n  # head\n  - a\nclear: &c\n  # kept\n  x_unencrypted: 0\nalias: *a\ncopy: *l\nother: *c\n"),
         ("ini-inline-comments.ini", "[s]\nj = \"x\" ; two\nk = \"abc ; note\nsemi = \"a;b\" # three\nv = `one\n  two` ; after\nw = 1 ; plain\n"),
         ("comment-after-indicator.yaml", "a: x#not-a-comment\nb: [y] #c5\nc: {z: 1}#c6\nd: \"q\"#c7\ne: [p,#c8\n  q]\nf: [x]#c3\ng: 1\n"),
+        ("block-header-comment.yaml", "a: |#hdr\n  text\nb: >-  # hdr2\n  more\nl:\n  - |2- # item\n     x\nc: 1\n"),
         ("alias-comment.yaml", "base: &a\n  x: 0\nalias: *a  # note\nlist:\n  - *a # item\n  - k: *a # in map\ndev:\n  <<: *a  # merge\n  y: 2\n"),
     ]
 

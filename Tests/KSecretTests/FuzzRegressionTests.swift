@@ -808,4 +808,34 @@ extension FuzzRegressionTests {
             #expect("\(parsed.document)".contains("at the root: stays"))
         }
     }
+
+    @Test("a comment on a block scalar's header line (`key: | # note`, `|#note`) is encrypted, as sops encrypts it (found while checking libyaml's comment rule: it was left in clear text)",
+          arguments: ["a: |#note\n  text\nb: 1\n", "a: >-  # note\n  more\n", "l:\n  - |2- # note\n     x\n", "a: &x | # note\n  t\nb: 2\n",
+                      "x:\n    y: |+ #note\n        kept\n\n"])
+    func blockScalarHeaderComment(plain: String) throws {
+        let parsed = try YAMLStore().parse(Array(plain.utf8), path: "f.yaml")
+        #expect("\(parsed.document)".contains("note\""), "\(parsed.document)")
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        let text = String(decoding: encrypted, as: UTF8.self)
+        #expect(!text.contains("note"), "\(text)")
+        let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
+        #expect(String(decoding: printed, as: UTF8.self) == plain)
+    }
+
+    @Test("a block scalar whose new value cannot be a block keeps the comment of its header line")
+    func blockScalarRewrittenQuotedKeepsHeaderComment() throws {
+        let parsed = try YAMLStore().parse(Array("a: |#note\n  text\nb: 1\n".utf8), path: "f.yaml")
+        guard case .mapping(var entries) = parsed.document.branches[0] else { Issue.record("not a mapping"); return }
+        let at = try #require(entries.firstIndex { if case .pair("a", _) = $0 { true } else { false } })
+        guard case .pair(_, .scalar(let old)) = entries[at] else { Issue.record("no scalar"); return }
+        // A control character: no block scalar can carry it (libyaml would refuse it there).
+        entries[at] = .pair(key: "a", value: .scalar(Scalar(.string("bell\u{07}"), origin: old.origin)))
+        let document = Document(branches: [.mapping(entries)])
+        let written = try YAMLStore().emit(document, metadata: nil, source: parsed, options: StoreOptions())
+        let shown = String(decoding: written, as: UTF8.self)
+        #expect(shown == "a: \"bell\\a\"#note\nb: 1\n", "\(shown)")
+        let again = try YAMLStore().parse(written, path: "f.yaml")
+        #expect(Self.values(again.document) == Self.values(document))
+        #expect("\(again.document)".contains("note\""))
+    }
 }

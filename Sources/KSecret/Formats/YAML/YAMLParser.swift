@@ -489,6 +489,11 @@ struct YAMLParser {
                     // the trailing blank lines are part of the value).
                     var contentStart = h
                     while contentStart < end && source[contentStart] != 0x0A && source[contentStart] != 0x0D { contentStart += 1 }
+                    // A comment on the header line (`key: | # note`, also `|#note` to libyaml) stands
+                    // before the value's key or item, as sops reads it (a head comment).
+                    for (comment, _) in comments(in: h..<contentStart) {
+                        if let top = stack.last { attach(comment, to: top) } else { leading.append(comment) }
+                    }
                     var contentEnd = end
                     if contentEnd > contentStart, source[contentEnd - 1] == 0x0A {
                         contentEnd -= 1

@@ -568,7 +568,10 @@ struct YAMLPatcher {
                 if !layout.source[origin.span].elementsEqual(body.utf8) { patches.append(Patch(range: origin.span, text: body)) }
                 return
             }
-            patches.append(Patch(range: header.lowerBound..<origin.span.upperBound, text: text))
+            // Written as a flow scalar in the header's place; the content lines go, and a comment on
+            // the header line stays after the value.
+            patches.append(Patch(range: header, text: text))
+            patches.append(Patch(range: origin.span, text: ""))
             return
         }
         if text.utf8.contains(0x0A) && !(text.hasPrefix("|") || text.hasPrefix(">")) { text = YAMLScalarRenderer.doubleQuoted(text) }
