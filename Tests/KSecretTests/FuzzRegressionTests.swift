@@ -838,4 +838,14 @@ extension FuzzRegressionTests {
         #expect(Self.values(again.document) == Self.values(document))
         #expect("\(again.document)".contains("note\""))
     }
+
+    @Test("comments on and between a document's directive lines are encrypted (sops encrypts those between, and drops the directives; they were left in clear text)",
+          arguments: ["%YAML 1.1 # note\n---\na: 1\n", "# one\n%YAML 1.1\n# note\n---\na: 1\n", "a: 1\n...\n%YAML 1.1 # note\n--- # two\nb: 2\n"])
+    func directiveLineComments(plain: String) throws {
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        let text = String(decoding: encrypted, as: UTF8.self)
+        #expect(!text.contains("note") && text.contains("%YAML 1.1"), "\(text)")
+        let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
+        #expect(String(decoding: printed, as: UTF8.self) == plain)
+    }
 }

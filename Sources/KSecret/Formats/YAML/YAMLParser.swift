@@ -70,14 +70,18 @@ struct YAMLParser {
         }
 
         /// Comments in source[from..<to], with their columns.
-        func comments(in range: Range<Int>) -> [(Comment, Int)] {
+        /// The comments in `range`, which lies between two events (or, with `directives`, is a
+        /// document start's own text: directive lines, whose tag prefixes may hold a `#`, take a
+        /// comment only after white space, as libyaml does there).
+        func comments(in range: Range<Int>, directives: Bool = false) -> [(Comment, Int)] {
             // Most gaps are ": " or a line break and indentation: no comment to look for.
             guard source[range].contains(UInt8(ascii: "#")) else { return [] }
             var found: [(Comment, Int)] = []
             var i = range.lowerBound
             while i < range.upperBound {
                 let c = source[i]
-                if c == UInt8(ascii: "#") && (i == 0 || i == range.lowerBound || Self.opensComment(after: source[i - 1])) {
+                if c == UInt8(ascii: "#") && (i == 0 || (!directives && i == range.lowerBound)
+                                                || (directives ? Self.isWhiteSpace(source[i - 1]) : Self.opensComment(after: source[i - 1]))) {
                     var end = i + 1
                     while end < source.count && source[end] != 0x0A && source[end] != 0x0D { end += 1 }
                     var lineStart = i
@@ -275,6 +279,11 @@ struct YAMLParser {
             case .documentStart:
                 scanGap(to: event.start, beforeEnd: false)
                 documentStartOffset = lineStart(of: event.start)
+                // A document start spans its directives and `---`: comments on and between their
+                // lines come before the root, as sops reads them (it drops the directives).
+                if event.end > max(cursor, event.start) {
+                    leading += comments(in: max(cursor, event.start)..<event.end, directives: true).map(\.0)
+                }
                 cursor = max(cursor, event.end)
                 root = nil
                 rootFlowOrScalar = false
@@ -565,6 +574,8 @@ struct YAMLParser {
     /// looks for a comment wherever a token may start: after white space, and also straight after a
     /// flow indicator or an event (`[a]#note`, `"x"#note`, `[p,#note`), where YAML's spec would
     /// want a space. (A gap's first byte follows an event, and is checked by the caller.)
+    static func isWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
     static func opensComment(after byte: UInt8) -> Bool {
         switch byte {
         case 0x20, 0x09, 0x0A, 0x0D: return true
