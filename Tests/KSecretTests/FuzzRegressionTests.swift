@@ -848,4 +848,16 @@ extension FuzzRegressionTests {
         let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
         #expect(String(decoding: printed, as: UTF8.self) == plain)
     }
+
+    @Test("FuzzYAMLStore (20-minute run of 2 December; `yaml-alias-copy-empty-first-value`): an alias whose anchored collection starts with an empty one is written as a whole copy (was overwritten by its first leaf)",
+          arguments: ["s: &d\n q: {}\n s: ENC[AES256_GCM,d\nl: [*d]\n", "s: &d\n - []\n - ENC[AES256_GCM,x\nm:\n  <<: {k: *d}\n"])
+    func aliasCopyWithEmptyFirstValue(text: String) throws {
+        try Self.expectYAMLRoundTrip(text)
+    }
+
+    @Test("an alias in clear text to an anchor whose first value is an empty collection decrypts to the anchor's values (the same defect through encrypt)",
+          arguments: ["base: &b\n  empty: {}\n  pw: secret\ncopy_unencrypted: *b\n", "base: &b\n  - []\n  - secret\nlist_unencrypted:\n  - *b\n"])
+    func encryptedAliasWithEmptyFirstValue(plain: String) throws {
+        try Self.expectEncryptDecrypt(plain)
+    }
 }

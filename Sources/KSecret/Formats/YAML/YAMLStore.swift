@@ -465,19 +465,30 @@ struct YAMLPatcher {
         switch node {
         case .scalar: return nil
         case .comment: return nil
+        // An empty collection holds no leaf to tell: the next value is asked (else a copy whose first
+        // value is `{}` went unrecognised, and its alias was overwritten by a leaf's own patch).
         case .mapping(let entries):
             for case .pair(_, let v) in entries {
                 if case .scalar(let s) = v { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
-                return firstLeafAlias(v)
+                if Self.holdsLeaf(v) { return firstLeafAlias(v) }
             }
             return nil
         case .sequence(let items):
             for item in items {
                 if case .scalar(let s) = item { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
-                if case .comment = item { continue }
-                return firstLeafAlias(item)
+                if Self.holdsLeaf(item) { return firstLeafAlias(item) }
             }
             return nil
+        }
+    }
+
+    /// Whether `node` is or holds a scalar.
+    private static func holdsLeaf(_ node: Node) -> Bool {
+        switch node {
+        case .scalar: return true
+        case .comment: return false
+        case .mapping(let entries): return entries.contains { if case .pair(_, let v) = $0 { holdsLeaf(v) } else { false } }
+        case .sequence(let items): return items.contains(where: holdsLeaf)
         }
     }
 
