@@ -504,6 +504,16 @@ extension FuzzRegressionTests {
         #expect(!error.message.contains("se`cret") && !(error.location?.snippet ?? "").contains("se`cret"))
     }
 
+    @Test("FuzzEncryptDecrypt (2 December; `encrypt-decrypt-ini-unwritable-key`): an INI key no spelling can write back is refused when read, at its line (was an encrypted file whose decryption could not be printed)",
+          arguments: ["[s]\nok = 1\n\"\"\"a:\"b`c\" \"\"\" = v\n", "\"\"\"x`y=1.\"1\"\" \"\"\"\"&:st\n"])
+    func unwritableINIKeyRefusedOnReading(text: String) throws {
+        let error = try #require(throws: KSecretError.self) { try INIStore().parse(Array(text.utf8), path: "f.ini") }
+        #expect(error.message.contains("cannot be written back in an INI file"), "\(error)")
+        #expect(error.location?.line == text.split(separator: "\n").count)
+        // Keys go-ini and the writer agree on still read: quotes of one kind, or `"""` around both.
+        _ = try INIStore().parse(Array("[s]\n`a\"b` = 1\n\"\"\"a\"b`c\"\"\" = 2\n".utf8), path: "f.ini")
+    }
+
     @Test("FuzzEncryptDecrypt: YAML files ksecret wrote and could not read back, or whose values it could not decrypt (1 December 2026 long run)",
           arguments: [
               // an explicit root key: the sops block went to the key's column, not the `?`'s

@@ -162,6 +162,11 @@ struct INIReader {
             var name = text(nameRange)
             if name.isEmpty { throw error("empty key name", s) }
             if name == "-" { name = "#\(autoCount)"; autoCount += 1 }
+            // A key go-ini reads but no spelling writes back (a `"`, a backquote and a `"""` or a
+            // final `"` in one name) is refused here, not when the decrypted file is printed.
+            if INIWriter.spelledKey(name) == nil {
+                throw error("the key \(TreePath.render([name])) cannot be written back in an INI file (it holds quotes of every kind)", s)
+            }
 
             // Value.
             var v = offset
