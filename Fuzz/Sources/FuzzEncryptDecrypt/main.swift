@@ -42,7 +42,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
                                FuzzSupport.withoutComments(FuzzSupport.stripped(opened.document))) else {
             FuzzSupport.fail("\(format) encrypt -> decrypt changed the tree: keys or values")
         }
-        guard commentText(parsed.document, format) == commentText(opened.document, format) else {
+        let original = commentText(parsed.document, format), back = commentText(opened.document, format)
+        // A file written anew (not patched) has its aliases written out as copies, with the
+        // anchor's comments, as sops writes them: those come back as comments of their own. Every
+        // original comment must come back, and nothing but those copies besides.
+        guard original == back
+            || (format != .ini && contains(back, original) && contains(commentText(parsed.document, format, copies: true), back)) else {
             FuzzSupport.fail("\(format) encrypt -> decrypt changed the text of a comment")
         }
         return 0
@@ -77,9 +82,9 @@ private func encryptedComments(_ document: Document) -> Int {
 /// The comments' text as a writer must keep it: each comment read from the file (copies made for
 /// aliases are left out), in any order; INI joins comment lines and re-marks them, so there the
 /// joined text without blanks or markers.
-private func commentText(_ document: Document, _ format: FileFormat) -> [String] {
+private func commentText(_ document: Document, _ format: FileFormat, copies: Bool = false) -> [String] {
     var texts: [String] = []
-    func add(_ c: Comment) { if c.origin != nil { texts.append(c.text.trimmingCharacters(in: .whitespaces)) } }
+    func add(_ c: Comment) { if copies || c.origin != nil { texts.append(c.text.trimmingCharacters(in: .whitespaces)) } }
     func walk(_ node: Node) {
         switch node {
         case .comment(let c): add(c)
@@ -97,4 +102,15 @@ private func commentText(_ document: Document, _ format: FileFormat) -> [String]
     document.branches.forEach(walk)
     guard format == .ini else { return texts.sorted() }
     return [String(texts.joined().unicodeScalars.filter { !$0.properties.isWhitespace && $0 != ";" && $0 != "#" }.map(Character.init))]
+}
+
+/// Whether the multiset `outer` holds every element of `inner` (as often).
+private func contains(_ outer: [String], _ inner: [String]) -> Bool {
+    var counts: [String: Int] = [:]
+    for text in outer { counts[text, default: 0] += 1 }
+    for text in inner {
+        guard let n = counts[text], n > 0 else { return false }
+        counts[text] = n - 1
+    }
+    return true
 }
