@@ -69,10 +69,9 @@ struct YAMLParser {
                            snippet: SourceLocation.snippet(in: source, line: line + 1, column: column + 1))
         }
 
-        /// Comments in source[from..<to], with their columns.
-        /// The comments in `range`, which lies between two events (or, with `directives`, is a
-        /// document start's own text: directive lines, whose tag prefixes may hold a `#`, take a
-        /// comment only after white space, as libyaml does there).
+        /// The comments in `range`, with their columns. `range` lies between two events (or, with
+        /// `directives`, is a document start's own text: directive lines, whose tag prefixes may
+        /// hold a `#`, take a comment only after white space, as libyaml does there).
         func comments(in range: Range<Int>, directives: Bool = false) -> [(Comment, Int)] {
             // Most gaps are ": " or a line break and indentation: no comment to look for.
             guard source[range].contains(UInt8(ascii: "#")) else { return [] }
@@ -570,12 +569,12 @@ struct YAMLParser {
         }
     }
 
+    static func isWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
     /// Whether a `#` right after `byte`, in the text between two events, starts a comment. libyaml
     /// looks for a comment wherever a token may start: after white space, and also straight after a
     /// flow indicator or an event (`[a]#note`, `"x"#note`, `[p,#note`), where YAML's spec would
     /// want a space. (A gap's first byte follows an event, and is checked by the caller.)
-    static func isWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
-
     static func opensComment(after byte: UInt8) -> Bool {
         switch byte {
         case 0x20, 0x09, 0x0A, 0x0D: return true
