@@ -809,6 +809,9 @@ extension FuzzRegressionTests {
               "a: 1\nsops:\n    x: \"a\\n\\n\"",                                  // `|+` at the end of the file
               "a: 1\nsops:\n    x: \"a\\n\"\n# at the root: stays\n",
               "  a: 1\n  sops:\n      x: \"a\\n\"\n  # at the root: stays\n      # in the block\n",
+              // a 20-minute run later (`yaml-sops-block-keep-blank-lines-before-key`): blank lines
+              // between the block and a key after it, under a new `|+`
+              "sops: \"\n\n\"\n\n-:", "a: 1\nsops:\n    k: |+\n        kept\n\n\nb: 2\n",
           ])
     func sopsBlockEndingInBlockScalar(text: String) throws {
         try Self.expectYAMLRoundTrip(text)

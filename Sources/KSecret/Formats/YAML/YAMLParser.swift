@@ -144,8 +144,10 @@ struct YAMLParser {
                         // where the next token does, past any comment that follows the block.
                         let last = lastContentEnd > (pendingSopsStart ?? 0) ? min(end, lastContentEnd) : end
                         var stop = lineStart(of: last) == last ? last : lineEnd(after: last)
-                        // Blank lines and comments right of the root's column after it, when nothing else
-                        // follows in the document, go with it (`indentedCommentsEnd`).
+                        // The blank lines right after it go with it, wherever it stands: a new block
+                        // ending in `|+` would take them in. Comments right of the root's column too,
+                        // when nothing else follows in the document (`indentedCommentsEnd`).
+                        stop = blankLinesEnd(from: stop)
                         if pendingSopsStart != nil {
                             let end = indentedCommentsEnd(from: stop, column: rootColumn)
                             if end == source.count || isDocumentMarker(at: end) {
@@ -190,6 +192,18 @@ struct YAMLParser {
                 var j = i
                 while j < source.count && (source[j] == 0x20 || source[j] == 0x09) { j += 1 }
                 if j < source.count, source[j] != 0x0A, source[j] != 0x0D, source[j] != UInt8(ascii: "#") || j - i <= column { break }
+                i = lineEnd(after: j)
+            }
+            return i
+        }
+
+        /// Past the lines holding nothing but blanks from `offset` on.
+        func blankLinesEnd(from offset: Int) -> Int {
+            var i = offset
+            while i < source.count {
+                var j = i
+                while j < source.count && (source[j] == 0x20 || source[j] == 0x09) { j += 1 }
+                if j < source.count, source[j] != 0x0A, source[j] != 0x0D { break }
                 i = lineEnd(after: j)
             }
             return i
