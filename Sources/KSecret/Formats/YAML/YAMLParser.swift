@@ -146,10 +146,10 @@ struct YAMLParser {
                         var stop = lineStart(of: last) == last ? last : lineEnd(after: last)
                         // The blank lines right after it go with it, wherever it stands: a new block
                         // ending in `|+` would take them in. Comments right of the root's column too,
-                        // when nothing else follows in the document (`indentedCommentsEnd`).
-                        stop = blankLinesEnd(from: stop)
+                        // when nothing else follows in the document (`linesEnd`).
+                        stop = linesEnd(from: stop, commentsRightOf: nil)
                         if pendingSopsStart != nil {
-                            let end = indentedCommentsEnd(from: stop, column: rootColumn)
+                            let end = linesEnd(from: stop, commentsRightOf: rootColumn)
                             if end == source.count || isDocumentMarker(at: end) {
                                 stop = end
                                 cursor = max(cursor, end)
@@ -180,30 +180,20 @@ struct YAMLParser {
             return min(i + 1, source.count)
         }
 
-        /// Past the blank lines and the comment lines right of `column` from `offset` on. At the end of
-        /// a document they go with the `sops` block when it is rewritten: left after a new block that
-        /// ends in a block scalar, they would be read as its last lines (a line of spaces deeper than
-        /// its indentation, an indented comment, or any blank line under `|+`). Such comments are
-        /// inside the block by their indentation, and sops's reader drops them too; a comment at the
-        /// root's column stays.
-        func indentedCommentsEnd(from offset: Int, column: Int) -> Int {
+        /// Past the blank lines from `offset` on, and with a `column` the comment lines right of it
+        /// too. At the end of a document such comments go with the `sops` block when it is
+        /// rewritten: left after a new block that ends in a block scalar, they would be read as its
+        /// last lines (as would a line of spaces deeper than its indentation, or any blank line
+        /// under `|+`). They are inside the block by their indentation, and sops's reader drops them
+        /// too; a comment at the root's column stays.
+        func linesEnd(from offset: Int, commentsRightOf column: Int?) -> Int {
             var i = offset
             while i < source.count {
                 var j = i
                 while j < source.count && (source[j] == 0x20 || source[j] == 0x09) { j += 1 }
-                if j < source.count, source[j] != 0x0A, source[j] != 0x0D, source[j] != UInt8(ascii: "#") || j - i <= column { break }
-                i = lineEnd(after: j)
-            }
-            return i
-        }
-
-        /// Past the lines holding nothing but blanks from `offset` on.
-        func blankLinesEnd(from offset: Int) -> Int {
-            var i = offset
-            while i < source.count {
-                var j = i
-                while j < source.count && (source[j] == 0x20 || source[j] == 0x09) { j += 1 }
-                if j < source.count, source[j] != 0x0A, source[j] != 0x0D { break }
+                if j < source.count, source[j] != 0x0A, source[j] != 0x0D {
+                    guard let column, source[j] == UInt8(ascii: "#"), j - i > column else { break }
+                }
                 i = lineEnd(after: j)
             }
             return i
@@ -590,8 +580,8 @@ struct YAMLParser {
     /// flow indicator or an event (`[a]#note`, `"x"#note`, `[p,#note`), where YAML's spec would
     /// want a space. (A gap's first byte follows an event, and is checked by the caller.)
     static func opensComment(after byte: UInt8) -> Bool {
+        if isWhiteSpace(byte) { return true }
         switch byte {
-        case 0x20, 0x09, 0x0A, 0x0D: return true
         case UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ":"): return true
         default: return false
         }

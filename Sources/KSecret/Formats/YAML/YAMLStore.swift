@@ -457,38 +457,25 @@ struct YAMLPatcher {
     /// The alias a collection was expanded from, if it is such a copy: its first leaf points at the
     /// alias and its shape is the anchored value's.
     private func aliasRange(_ node: Node) -> Range<Int>? {
-        guard let range = firstLeafAlias(node), layout.aliasShapes[range.lowerBound] == YAMLParser.shape(node) else { return nil }
+        if case .scalar = node { return nil }
+        guard case let range?? = firstLeaf(node), layout.aliasShapes[range.lowerBound] == YAMLParser.shape(node) else { return nil }
         return range
     }
 
-    private func firstLeafAlias(_ node: Node) -> Range<Int>? {
+    /// The alias `node`'s first leaf was copied from: nil when the node holds no leaf at all,
+    /// `.some(nil)` when its first leaf is no copy. An empty collection holds no leaf to tell, so the
+    /// next value is asked (else a copy whose first value is `{}` went unrecognised, and its alias
+    /// was overwritten by a leaf's own patch).
+    private func firstLeaf(_ node: Node) -> Range<Int>?? {
         switch node {
-        case .scalar: return nil
+        case .scalar(let s): return .some(s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil })
         case .comment: return nil
-        // An empty collection holds no leaf to tell: the next value is asked (else a copy whose first
-        // value is `{}` went unrecognised, and its alias was overwritten by a leaf's own patch).
         case .mapping(let entries):
-            for case .pair(_, let v) in entries {
-                if case .scalar(let s) = v { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
-                if Self.holdsLeaf(v) { return firstLeafAlias(v) }
-            }
+            for case .pair(_, let v) in entries { if let found = firstLeaf(v) { return found } }
             return nil
         case .sequence(let items):
-            for item in items {
-                if case .scalar(let s) = item { return s.origin.flatMap { $0 >= 0 && $0 < layout.scalars.count ? layout.scalars[$0].alias : nil } }
-                if Self.holdsLeaf(item) { return firstLeafAlias(item) }
-            }
+            for item in items { if let found = firstLeaf(item) { return found } }
             return nil
-        }
-    }
-
-    /// Whether `node` is or holds a scalar.
-    private static func holdsLeaf(_ node: Node) -> Bool {
-        switch node {
-        case .scalar: return true
-        case .comment: return false
-        case .mapping(let entries): return entries.contains { if case .pair(_, let v) = $0 { holdsLeaf(v) } else { false } }
-        case .sequence(let items): return items.contains(where: holdsLeaf)
         }
     }
 
