@@ -46,6 +46,7 @@ let package = Package(
         // The command-line tool: one file per subcommand; `db` and `ddns` run ksecret-net.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
+            "KSecretCrypto",
             "KSecretPGP",
             "KSecretCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

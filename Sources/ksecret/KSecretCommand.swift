@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KSecret
+import KSecretCrypto
 
 @main
 struct KSecretCommand: ParsableCommand {
@@ -21,6 +22,7 @@ struct KSecretCommand: ParsableCommand {
     )
 
     static func main() {
+        CryptoLibrary.setUpForCommandLine()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if NetExecutable.handles(arguments) { NetExecutable.exec(arguments) }
         if let status = DecryptFastPath.run(arguments) ?? EncryptFastPath.run(arguments) {
