@@ -12,7 +12,7 @@
 # files per second (no target). The 1,000 files are encrypted by ksecret itself, each with its own
 # data key, and checked by the real sops after the rotations.
 # Wall time is the median of BENCH_RUNS runs. Where ksecret is compared (with sops, or a secrets://
-# render with a plain one), the two commands' runs alternate (wall_pair, below); single figures
+# render with a plain one), the two commands' runs alternate (wall_set, below); single figures
 # (audit, rotate) use hyperfine when installed, else a Python loop. Peak RSS is the median of 3
 # runs of /usr/bin/time. A case whose ksecret command fails, or whose
 # output sops does not agree with, is reported as such. Pass/fail is printed, never the exit code:
@@ -85,33 +85,41 @@ PY
     fi
 }
 
-# wall_pair CMD_A... -- CMD_B...: the median wall time in seconds of each, over $RUNS runs each
-# (after one warm-up of each), printed as "A B". The runs alternate (A B, then B A, ...), so that
-# a host whose speed drifts during the benchmark (a shared or throttled machine) slows both alike
-# and the ratio stays fair; run one after the other, a drift lands on one side only. Processes are
-# started with posix_spawn, output discarded, and must exit 0.
-wall_pair() {
+# wall_set CMD_A... -- CMD_B... [-- CMD_C...]: the median wall time in seconds of each command, over
+# $RUNS runs each (after one warm-up of each), printed as "A B [C]". The runs alternate, each round
+# starting one command later (A B C, then B C A, ...), so that a host whose speed drifts during the
+# benchmark (a shared or throttled machine) slows all alike and the ratios stay fair; run one after
+# the other, a drift lands on one side only. Processes are started with posix_spawn, output
+# discarded, and must exit 0; a command name without a slash is looked up in PATH.
+wall_set() {
     python3 - "$RUNS" "$@" <<'PY'
 import os, statistics, sys, time
 runs, args = int(sys.argv[1]), sys.argv[2:]
-cut = args.index("--")
-cmds = [args[:cut], args[cut + 1:]]
+cmds, cur = [], []
+for a in args:
+    if a == "--":
+        cmds.append(cur)
+        cur = []
+    else:
+        cur.append(a)
+cmds.append(cur)
 devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
 def once(cmd):
     start = time.perf_counter()
-    pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=devnull)
+    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=devnull)
     _, status = os.waitpid(pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"bench: {cmd[0]} exited with status {os.waitstatus_to_exitcode(status)}")
     return elapsed
-times = [[], []]
-for c in (0, 1):
+times = [[] for _ in cmds]
+for c in range(len(cmds)):
     once(cmds[c])
 for i in range(runs):
-    for c in ((0, 1) if i % 2 == 0 else (1, 0)):
+    for k in range(len(cmds)):
+        c = (i + k) % len(cmds)
         times[c].append(once(cmds[c]))
-print(statistics.median(times[0]), statistics.median(times[1]))
+print(*(statistics.median(t) for t in times))
 PY
 }
 
@@ -155,7 +163,7 @@ bench_case() {
         rows+=("$name|$sops_cols|-|-|$wall_t|$sops_rss_col|-|-|$rss_t|wrong output ($check)")
         return
     fi
-    read -r s_wall k_wall < <(wall_pair "$SOPS" "${sops_args[@]}" -- "$KSECRET" "${ks_args[@]}")
+    read -r s_wall k_wall < <(wall_set "$SOPS" "${sops_args[@]}" -- "$KSECRET" "${ks_args[@]}")
     [[ -n "$k_wall" ]] || die "timing $name failed"
     sops_cols="$(fmt_s "$s_wall")"
     w_ratio="$(ratio "$k_wall" "$s_wall")"
@@ -218,13 +226,58 @@ if [[ -x "$HELM" ]]; then
     cp "$ROOT/keys-example/chart-secrets.yaml" "$work/chart-secrets.yaml"
     cp "$work/chart-secrets.yaml" "$work/chart-secrets.enc.yaml"
     "$KSECRET" encrypt -i --age "$recipient" "$work/chart-secrets.enc.yaml"
-    read -r plain_t enc_t < <(wall_pair "$HELM" template t "$chart" -f "$work/chart-secrets.yaml" -f "$chart/ci/test-values.yaml" \
-        -- "$HELM" template t "$chart" -f "secrets://$work/chart-secrets.enc.yaml" -f "$chart/ci/test-values.yaml")
+    # What helm itself adds for any downloader: the same render through a C program that only
+    # copies the file named by the URL (plugin lookup, fork and exec, reading a pipe). ksecret's
+    # share is the rest; the downloader is also timed alone, against that C program.
+    floor_home="$work/helm-floor/data"
+    mkdir -p "$floor_home/plugins/pass-through/bin"
+    printf 'name: "pass-through"\nversion: "1.0.0"\nusage: "bench floor"\ndescription: "copies the file"\ndownloaders:\n  - command: "bin/pass-through"\n    protocols:\n      - "secrets"\n' \
+        >"$floor_home/plugins/pass-through/plugin.yaml"
+    cat >"$work/pass-through.c" <<'C'
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    const char *url = argv[argc - 1], *path = strstr(url, "://");
+    char buffer[65536];
+    ssize_t n;
+    int fd = open(path ? path + 3 : url, O_RDONLY);
+    if (fd < 0) return 1;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0)
+        if (write(1, buffer, (size_t)n) != n) return 1;
+    return n < 0;
+}
+C
+    floor=""
+    if "${CC:-cc}" -O2 -o "$floor_home/plugins/pass-through/bin/pass-through" "$work/pass-through.c" 2>/dev/null; then
+        floor=1
+    fi
+    render=("$HELM" template t "$chart" -f "$work/chart-secrets.yaml" -f "$chart/ci/test-values.yaml")
+    secret_render=("$HELM" template t "$chart" -f "secrets://$work/chart-secrets.enc.yaml" -f "$chart/ci/test-values.yaml")
+    if [[ -n "$floor" ]]; then
+        read -r plain_t enc_t floor_t < <(wall_set "${render[@]}" -- "${secret_render[@]}" \
+            -- env HELM_DATA_HOME="$floor_home" "$HELM" template t "$chart" -f "secrets://$work/chart-secrets.yaml" -f "$chart/ci/test-values.yaml")
+        # env(1) starts the third render: time it alone to take it off.
+        env_t="$(wall_median env true)"
+        read -r pass_t dl_t < <(wall_set "$floor_home/plugins/pass-through/bin/pass-through" "" "" "" "secrets://$work/chart-secrets.yaml" \
+            -- "$KSECRET" helm downloader "" "" "" "secrets://$work/chart-secrets.enc.yaml")
+    else
+        read -r plain_t enc_t < <(wall_set "${render[@]}" -- "${secret_render[@]}")
+    fi
     r="$(ratio "$enc_t" "$plain_t")"
     verdict=PASS
     within "$r" 1.10 || verdict=FAIL
     printf '\nhelm template, secrets:// vs plain values: %s vs %s = %sx (target <= 1.10x) %s\n' \
         "$(fmt_s "$enc_t")" "$(fmt_s "$plain_t")" "$r" "$verdict" | tee -a "$OUT/bench.txt"
+    if [[ -n "$floor" ]]; then
+        floor_t="$(python3 -c 'import sys; print(float(sys.argv[1]) - float(sys.argv[2]))' "$floor_t" "$env_t")"
+        printf '  helm with a C downloader that only copies the file: %s = %sx (what any downloader costs)\n' \
+            "$(fmt_s "$floor_t")" "$(ratio "$floor_t" "$plain_t")" | tee -a "$OUT/bench.txt"
+        printf '  the downloader alone: ksecret (decrypting) %s, the C copy %s\n' \
+            "$(fmt_s "$dl_t")" "$(fmt_s "$pass_t")" | tee -a "$OUT/bench.txt"
+    else
+        echo "  (no C compiler: the floor of any downloader was not measured)" | tee -a "$OUT/bench.txt"
+    fi
 fi
 
 # Security reviews: audit over 1,000 encrypted files, rotate --all over 200.
