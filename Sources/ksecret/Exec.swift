@@ -5,15 +5,43 @@ import KSecret
 import Glibc
 #endif
 
-/// Runs `/bin/sh -c COMMAND` with standard streams inherited; returns its exit status.
+/// Runs `/bin/sh -c COMMAND` with standard streams inherited: as a child whose exit status is
+/// returned (`run`), or in ksecret's place (`replace`).
 enum Child {
-    static func run(_ command: String, environment: [String: String]) throws -> Int32 {
-        // Linux refuses to start a program with one environment string (`NAME=value`) over 32 pages
-        // (MAX_ARG_STRLEN, 128 KiB), and reports that only as E2BIG for the whole call.
+    /// Linux refuses to start a program with one environment string (`NAME=value`) over 32 pages
+    /// (MAX_ARG_STRLEN, 128 KiB), and reports that only as E2BIG for the whole call.
+    private static func checkSizes(_ environment: [String: String]) throws {
         if let big = environment.first(where: { $0.key.utf8.count + $0.value.utf8.count + 2 > 131_072 }) {
             throw KSecretError(.generic, "cannot run /bin/sh: the variable \(big.key) is over 128 KiB, more than Linux lets one environment variable hold",
                                hints: ["exec-file hands the whole file to the command through a FIFO, whatever its size"])
         }
+    }
+
+    /// Becomes `/bin/sh -c COMMAND` (execve): the command gets ksecret's pid, so every signal sent
+    /// to ksecret (a service manager's SIGTERM, a terminal's SIGINT) reaches it, and its exit status
+    /// is the one the caller sees. Returns only by throwing. As in `run`, SIGPIPE goes back to its
+    /// default and no signal stays blocked, whatever ksecret inherited.
+    static func replace(with command: String, environment: [String: String]) throws -> Never {
+        try checkSizes(environment)
+        let argv: [UnsafeMutablePointer<CChar>?] = [String](["/bin/sh", "-c", command]).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0.key + "=" + $0.value) } + [nil]
+        signal(SIGPIPE, SIG_DFL)
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+        execve("/bin/sh", argv, envp)
+        let failure = errno
+        argv.forEach { free($0) }
+        for entry in envp {
+            if let entry { memset(entry, 0, strlen(entry)) }
+            free(entry)
+        }
+        throw KSecretError(.generic, "cannot run /bin/sh: \(String(cString: strerror(failure)))",
+                           hints: failure == E2BIG ? ["the environment is over the system's limit; exec-file has no such limit"] : [])
+    }
+
+    static func run(_ command: String, environment: [String: String]) throws -> Int32 {
+        try checkSizes(environment)
         // posix_spawn rather than Foundation's Process, to start the command with SIGPIPE at its
         // default and no signal blocked, whatever ksecret itself inherited: a parent that ignores
         // SIGPIPE (some CI runners and service managers do) would otherwise pass that on, and a
@@ -67,7 +95,8 @@ struct ExecEnv: ParsableCommand {
         commandName: "exec-env",
         abstract: "Run a command with the file's top-level values as environment variables.",
         discussion: """
-        No plaintext is written anywhere; the command's exit status is ksecret's.
+        No plaintext is written anywhere. The command takes ksecret's place (its pid), so signals sent
+        to ksecret reach it and its exit status is ksecret's.
         Example:
           ksecret exec-env secrets.env 'psql "$DATABASE_URL" -c "select 1"'
         """)
@@ -78,7 +107,6 @@ struct ExecEnv: ParsableCommand {
     @OptionGroup var types: TypeOptions
 
     func run() throws {
-        var status: Int32 = 0
         try Diagnostics.run {
             let opened = try SecretsEngine(environment: KSecretEnvironment())
                 .open(try AtomicFile.read(file), path: file, format: try types.input(for: file), forRewrite: false)
@@ -101,9 +129,8 @@ struct ExecEnv: ParsableCommand {
                 case .time(let t): environment[key] = t
                 }
             }
-            status = try Child.run(command, environment: environment)
+            try Child.replace(with: command, environment: environment)
         }
-        if status != 0 { throw ExitCode(status) }
     }
 }
 

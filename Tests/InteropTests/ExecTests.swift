@@ -103,6 +103,43 @@ struct ExecTests {
         #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent))
     }
 
+    @Test("exec-env: the command takes ksecret's pid, so SIGTERM, SIGINT or SIGHUP sent to ksecret reaches it and its exit status is ksecret's",
+          arguments: [SIGTERM, SIGINT, SIGHUP])
+    func execEnvSignal(signal: Int32) throws {
+        let (dir, file, env) = try setUp("s.env", "A=1\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("log").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Peers.ksecret!)
+        // The shell records its pid once its trap is set, then waits in short sleeps (a trap runs
+        // between commands); the trap's status tells that the command, not ksecret, got the signal.
+        process.arguments = ["exec-env", file, "trap 'exit 42' \(signal); echo $$ > \(log); while :; do sleep 0.05; done"]
+        process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        try process.run()
+        var shell: pid_t?
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.hasSuffix("\n") { shell = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)); break }
+            usleep(25_000)
+        }
+        let pid = try #require(shell, "the command did not start")
+        #expect(pid == process.processIdentifier, "the command runs as pid \(pid), ksecret as \(process.processIdentifier)")
+        kill(process.processIdentifier, signal)
+        // A ksecret that does not pass the signal on (it may have inherited it blocked) would keep
+        // waiting for the shell: give it ten seconds, then end both and say so.
+        for _ in 0..<400 where process.isRunning { usleep(25_000) }
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            Issue.record("the command did not end within 10 s of the signal to ksecret")
+            return
+        }
+        #expect(process.terminationReason == .exit && process.terminationStatus == 42,
+                "ended with \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus)")
+        // Whatever happened, leave no shell behind.
+        if pid != process.processIdentifier { kill(pid, SIGKILL) }
+    }
+
     @Test("exec-file: the directory of an exec-file killed with SIGKILL is removed by the next run, a running one's is kept")
     func execFileRemovesAbandoned() throws {
         let (dir, file, env) = try setUp("s.yaml", "a: secret\n")
