@@ -51,13 +51,14 @@ public final class AgeKeyring {
         if let loaded { return loaded }
         var result: [any AgeIdentity] = []
         result += sshIdentities()
+        // The sources carry the names sops gives them (and uses as gpg-agent cache keys).
         if let text = environment["SOPS_AGE_KEY"] {
             searched.append("SOPS_AGE_KEY")
-            result += try parse(text, source: "SOPS_AGE_KEY")
+            result += try parse(Array(text.utf8), source: "SOPS_AGE_KEY")
         }
         if let file = environment["SOPS_AGE_KEY_FILE"] {
             searched.append(file)
-            result += try parse(try readKeyFile(file), source: file)
+            result += try parse(try readKeyFile(file), source: "SOPS_AGE_KEY_FILE (\(file))")
         }
         if let command = environment["SOPS_AGE_KEY_CMD"] {
             searched.append("SOPS_AGE_KEY_CMD")
@@ -87,22 +88,26 @@ public final class AgeKeyring {
         return paths.map { LazySSHIdentity(path: $0) }
     }
 
-    private func readKeyFile(_ path: String) throws -> String {
+    private func readKeyFile(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KSecretError(.couldNotRetrieveKey, "cannot read the age key file \(path)", location: SourceLocation(file: path))
         }
-        return String(decoding: data, as: UTF8.self)
+        return Array(data)
     }
 
-    private func parse(_ text: String, source: String) throws -> [any AgeIdentity] {
-        do { return try AgeKeyFile.parseIdentities(Array(text.utf8), skippingUnsupported: true).identities } catch {
+    /// An identity file's identities, or one passphrase-protected file (opened when first needed).
+    private func parse(_ bytes: [UInt8], source: String) throws -> [any AgeIdentity] {
+        if EncryptedAgeIdentities.isEncrypted(bytes) {
+            return [EncryptedAgeIdentities(source: source, contents: bytes, askPassphrase: environment.askPassphrase)]
+        }
+        do { return try AgeKeyFile.parseIdentities(bytes, skippingUnsupported: true).identities } catch {
             throw KSecretError(.couldNotRetrieveKey, "cannot read age identities from \(source)",
                                hints: ["an identity line starts with AGE-SECRET-KEY-1; comments start with #"], cause: error)
         }
     }
 
     /// Runs `SOPS_AGE_KEY_CMD` without a shell (split like a shell would) and returns its output.
-    private func run(_ command: String) throws -> String {
+    private func run(_ command: String) throws -> [UInt8] {
         let argv = ShellWordSplitter.split(command)
         guard !argv.isEmpty else { throw KSecretError(.couldNotRetrieveKey, "SOPS_AGE_KEY_CMD is empty") }
         let process = Process()
@@ -118,7 +123,7 @@ public final class AgeKeyring {
         guard process.terminationStatus == 0 else {
             throw KSecretError(.couldNotRetrieveKey, "SOPS_AGE_KEY_CMD (\(argv[0])) exited with status \(process.terminationStatus)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return Array(data)
     }
 
     // MARK: keygen

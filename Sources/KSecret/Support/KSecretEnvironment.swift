@@ -10,6 +10,9 @@ public struct KSecretEnvironment: Sendable {
     /// When set, `SOPS_AGE_KEY_CMD` runs once for all the files of this environment (bulk commands
     /// over many files set it: a command that prompts, or asks a password manager, asks once).
     public var keyCommandOutputs: KeyCommandOutputs?
+    /// Asks for the passphrase of an encrypted age identity file, given the prompt: on the
+    /// terminal by default; tests answer here.
+    public var askPassphrase: @Sendable (String) throws -> [UInt8] = { try TerminalPassphrase.ask(prompt: $0) }
 
     public init(variables: [String: String] = ProcessInfo.processInfo.environment,
                 currentDirectory: String = FileManager.default.currentDirectoryPath,
@@ -42,11 +45,11 @@ public struct KSecretEnvironment: Sendable {
 /// files ask at the same time.
 public final class KeyCommandOutputs: @unchecked Sendable {
     private let lock = NSLock()
-    private var outputs: [String: String] = [:]
+    private var outputs: [String: [UInt8]] = [:]
 
     public init() {}
 
-    func output(of command: String, running run: () throws -> String) throws -> String {
+    func output(of command: String, running run: () throws -> [UInt8]) throws -> [UInt8] {
         lock.lock()
         defer { lock.unlock() }
         if let output = outputs[command] { return output }

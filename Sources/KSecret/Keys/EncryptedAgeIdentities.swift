@@ -1,0 +1,84 @@
+import Foundation
+import KSecretAge
+import KSecretCrypto
+
+/// A passphrase-protected age identity file (`age-keygen | age -p > keys.age`, armored or not), in
+/// any place age identities come from: `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_CMD`'s
+/// output or the default key file. sops 3.10 and later read these; so does ksecret.
+///
+/// Known, as sops knows it, by its first 14 bytes: `age-encryption` or `-----BEGIN AGE`. It is
+/// opened only when a data key has to be unwrapped and no identity before it did so; the
+/// passphrase is asked once per process on the terminal, and the identities inside are then tried
+/// like any others.
+final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
+    /// Where the file came from, as the error messages and the prompt name it.
+    let source: String
+    private let contents: [UInt8]
+    private let askPassphrase: @Sendable (String) throws -> [UInt8]
+
+    init(source: String, contents: [UInt8], askPassphrase: @escaping @Sendable (String) throws -> [UInt8]) {
+        self.source = source
+        self.contents = contents
+        self.askPassphrase = askPassphrase
+    }
+
+    static func isEncrypted(_ bytes: [UInt8]) -> Bool {
+        let head = bytes.prefix(14)
+        return head.elementsEqual("age-encryption".utf8) || head.elementsEqual("-----BEGIN AGE".utf8)
+    }
+
+    func unwrap(stanzas: [AgeStanza]) throws -> [UInt8]? {
+        for identity in try Self.unlocked.identities(of: contents, unlocking: unlock) {
+            if let fileKey = try identity.unwrap(stanzas: stanzas) { return fileKey }
+        }
+        return nil
+    }
+
+    /// The identities inside, after asking for the passphrase.
+    private func unlock() throws -> [any AgeIdentity] {
+        var text: [UInt8]
+        do {
+            let header = try AgeHeader.parse(AgeArmor.looksArmored(contents) ? try AgeArmor.decode(contents) : contents)
+            guard header.stanzas.count == 1, header.stanzas[0].type == "scrypt" else {
+                throw KSecretError(.couldNotRetrieveKey, "the age identities in \(source) are encrypted, but not with a passphrase",
+                                   hints: ["ksecret opens identity files encrypted with `age -p`"])
+            }
+            var passphrase: [UInt8]
+            do { passphrase = try askPassphrase("Enter passphrase for the age identities in \(source): ") } catch {
+                throw KSecretError(.couldNotRetrieveKey, "cannot ask for the passphrase of the age identities in \(source): \(error)",
+                                   hints: ["run ksecret in a terminal, or hand the identities over with SOPS_AGE_KEY_CMD (a password manager's command)"],
+                                   cause: error)
+            }
+            defer { SecureBytes.zero(&passphrase) }
+            text = try Age.decrypt(contents, identities: [ScryptIdentity(passphrase: passphrase)])
+        } catch let error as AgeError {
+            if case .noMatch = error {
+                throw KSecretError(.couldNotRetrieveKey, "incorrect passphrase for the age identities in \(source)")
+            }
+            throw KSecretError(.couldNotRetrieveKey, "cannot open the encrypted age identities in \(source)", cause: error)
+        }
+        defer { SecureBytes.zero(&text) }
+        do { return try AgeKeyFile.parseIdentities(text, skippingUnsupported: true).identities } catch {
+            throw KSecretError(.couldNotRetrieveKey, "the decrypted \(source) holds no readable age identities",
+                               hints: ["an identity line starts with AGE-SECRET-KEY-1; comments start with #"], cause: error)
+        }
+    }
+
+    /// Opened files for the rest of the process, by their encrypted bytes: a bulk command (rotate
+    /// --all, audit --verify) or a file with several age key groups asks once.
+    private static let unlocked = UnlockedIdentities()
+
+    private final class UnlockedIdentities: @unchecked Sendable {
+        private let lock = NSLock()
+        private var byContents: [[UInt8]: [any AgeIdentity]] = [:]
+
+        func identities(of contents: [UInt8], unlocking unlock: () throws -> [any AgeIdentity]) throws -> [any AgeIdentity] {
+            lock.lock()
+            defer { lock.unlock() }
+            if let identities = byContents[contents] { return identities }
+            let identities = try unlock()
+            byContents[contents] = identities
+            return identities
+        }
+    }
+}
