@@ -1,9 +1,11 @@
 import Foundation
+import KSecretTestSupport
 import Testing
 
 /// An age identity file protected with a passphrase (`age -p`), as sops 3.10 and later read it:
 /// made by the real age, opened by ksecret and by the real sops with the passphrase typed on a
-/// terminal. util-linux `script` gives each program a pty and types what the test hands it.
+/// terminal (util-linux `script` gives each program a pty and types what the test hands it), or
+/// given by a running gpg-agent's pinentry and cache.
 @Suite("passphrase-protected age identity files",
        .enabled(if: Peers.ksecret != nil && Peers.age != nil && Peers.find("script") != nil && Peers.find("setsid") != nil,
                 "needs a built ksecret, age, and util-linux script and setsid (make deps)"))
@@ -17,8 +19,9 @@ struct EncryptedIdentityTests {
     /// `command` run by `sh -c` on a fresh pty, `typed` written to it; the transcript (prompts and
     /// whatever the command printed to the terminal) and the status.
     func onTerminal(_ command: String, typed: String, environment: [String: String] = [:]) throws -> (status: Int32, transcript: String) {
-        // HOME without a gpg-agent socket: sops asks the agent first and the terminal only without one.
-        let env = ["HOME": dir.path, "XDG_RUNTIME_DIR": dir.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        // Homes without a gpg-agent socket: both tools ask a running agent first, the terminal only without one.
+        let env = ["HOME": dir.path, "XDG_RUNTIME_DIR": dir.path, "GNUPGHOME": dir.appendingPathComponent("no-agent").path,
+                   "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             .merging(environment) { $1 }
         let r = try Peers.run(Peers.find("script")!, ["-qec", command, "/dev/null"], environment: env, stdin: Array(typed.utf8), directory: dir)
         return (r.status, r.text)
@@ -70,6 +73,48 @@ struct EncryptedIdentityTests {
         }
     }
 
+    @Test("with gpg-agent running, its pinentry is asked once and its cache serves the next ksecret and sops runs; a wrong passphrase is not kept",
+          .enabled(if: TestGnuPGHome.available && Peers.find("gpg-connect-agent") != nil, "needs gnupg (make deps)"))
+    func agentCache() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (keyFile, encrypted) = try setUp(armor: false)
+        let home = try TestGnuPGHome()
+        defer { home.close() }
+        try home.configure("gpg-agent.conf", ["pinentry-program \(try home.fakePinentry(answering: passphrase))"])
+        try #require(try Peers.run(Peers.find("gpg-connect-agent")!, ["--homedir", home.path, "/bye"]).status == 0, "the agent did not start")
+        // No terminal (plain pipes): without the agent this would fail, as `refusals` shows.
+        let env = ["SOPS_AGE_KEY_FILE": keyFile, "GNUPGHOME": home.path, "HOME": dir.path]
+        for run in 1...2 {
+            let r = try Peers.run(Peers.find("setsid")!, ["--wait", Peers.ksecret!, "decrypt", encrypted], environment: env)
+            #expect(r.status == 0, "run \(run): \(r.stderr)")
+            #expect(r.text == plain)
+        }
+        #expect(home.pinentryRequests() == 1)
+        // sops finds the agent through GPG_AGENT_INFO and, asking under the same cache id, gets the
+        // passphrase ksecret's pinentry took.
+        if let sops = Peers.sops {
+            let socket = try Peers.run("/usr/bin/env", ["gpgconf", "--homedir", home.path, "--list-dirs", "agent-socket"]).text
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let s = try Peers.run(Peers.find("setsid")!, ["--wait", sops, "decrypt", encrypted],
+                                  environment: env.merging(["GPG_AGENT_INFO": socket + ":0:1"]) { $1 })
+            #expect(s.status == 0, "sops: \(s.stderr)")
+            #expect(s.text == plain)
+            #expect(home.pinentryRequests() == 1)
+        }
+
+        // A pinentry that gives a wrong passphrase: refused, and asked again next time.
+        let other = try TestGnuPGHome()
+        defer { other.close() }
+        try other.configure("gpg-agent.conf", ["pinentry-program \(try other.fakePinentry(answering: "wrong"))"])
+        try #require(try Peers.run(Peers.find("gpg-connect-agent")!, ["--homedir", other.path, "/bye"]).status == 0)
+        for run in 1...2 {
+            let r = try Peers.run(Peers.find("setsid")!, ["--wait", Peers.ksecret!, "decrypt", encrypted],
+                                  environment: env.merging(["GNUPGHOME": other.path]) { $1 })
+            #expect(r.status == 128 && r.stderr.contains("incorrect passphrase"), "run \(run): \(r.stderr)")
+        }
+        #expect(other.pinentryRequests() == 2)
+    }
+
     @Test("a wrong passphrase, and no terminal to ask on, fail with exit 128 and say which identities; nothing is decrypted")
     func refusals() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -82,7 +127,8 @@ struct EncryptedIdentityTests {
         #expect(!wrong.transcript.contains("s3cret-value"))
         #expect(try String(contentsOfFile: out, encoding: .utf8).isEmpty)
         // setsid: a new session without a controlling terminal, as under a CI runner or a service.
-        let none = try Peers.run(Peers.find("setsid")!, ["--wait", Peers.ksecret!, "decrypt", encrypted], environment: ["SOPS_AGE_KEY_FILE": keyFile])
+        let none = try Peers.run(Peers.find("setsid")!, ["--wait", Peers.ksecret!, "decrypt", encrypted],
+                                 environment: ["SOPS_AGE_KEY_FILE": keyFile, "GNUPGHOME": dir.appendingPathComponent("no-agent").path])
         #expect(none.status == 128)
         #expect(none.stderr.contains("cannot ask for the passphrase of the age identities in SOPS_AGE_KEY_FILE"), "\(none.stderr)")
         #expect(none.stderr.contains("SOPS_AGE_KEY_CMD"), "\(none.stderr)")

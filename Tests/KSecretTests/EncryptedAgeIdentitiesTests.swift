@@ -11,11 +11,11 @@ struct EncryptedAgeIdentitiesTests {
     /// Counts the questions and answers each with `answer`.
     final class Asker: @unchecked Sendable {
         private let lock = NSLock()
-        private var prompts: [String] = []
+        private var prompts: [PassphraseRequest] = []
         let answer: String
         init(answer: String) { self.answer = answer }
-        var asked: [String] { lock.lock(); defer { lock.unlock() }; return prompts }
-        func ask(_ prompt: String) -> [UInt8] { lock.lock(); prompts.append(prompt); lock.unlock(); return Array(answer.utf8) }
+        var asked: [PassphraseRequest] { lock.lock(); defer { lock.unlock() }; return prompts }
+        func ask(_ request: PassphraseRequest) -> [UInt8] { lock.lock(); prompts.append(request); lock.unlock(); return Array(answer.utf8) }
     }
 
     /// An identity file holding a fresh key, encrypted with `passphrase` (work factor 10: a test,
@@ -47,7 +47,8 @@ struct EncryptedAgeIdentitiesTests {
             // A new keyring per data key, as each file of a bulk command gets.
             #expect(try AgeKeyring(environment: env).unwrap(enc) == secret)
         }
-        #expect(asker.asked == ["Enter passphrase for the age identities in SOPS_AGE_KEY_FILE (\(path)): "])
+        #expect(asker.asked == [PassphraseRequest(source: "SOPS_AGE_KEY_FILE (\(path))", cacheID: "SOPS_AGE_KEY_FILE",
+                                                  prompt: "Enter passphrase for the age identities in SOPS_AGE_KEY_FILE (\(path)): ")])
     }
 
     @Test("not asked when an identity before it opens the data key; asked, then no match, for a key it does not hold")
@@ -62,7 +63,7 @@ struct EncryptedAgeIdentitiesTests {
         #expect(asker.asked.isEmpty)
         let (_, elsewhere) = AgeKeyGen.generate()
         #expect(try AgeKeyring(environment: env).unwrap(try AgeKeyring.wrap(secret, to: elsewhere)) == nil)
-        #expect(asker.asked == ["Enter passphrase for the age identities in SOPS_AGE_KEY_CMD: "])
+        #expect(asker.asked.map(\.cacheID) == ["SOPS_AGE_KEY_CMD"])
     }
 
     @Test("a wrong passphrase, a file encrypted to a key instead of a passphrase, and a prompt that fails are exit 128, naming the source")

@@ -54,22 +54,22 @@ public final class AgeKeyring {
         // The sources carry the names sops gives them (and uses as gpg-agent cache keys).
         if let text = environment["SOPS_AGE_KEY"] {
             searched.append("SOPS_AGE_KEY")
-            result += try parse(Array(text.utf8), source: "SOPS_AGE_KEY")
+            result += try parse(Array(text.utf8), source: "SOPS_AGE_KEY", cacheID: "SOPS_AGE_KEY")
         }
         if let file = environment["SOPS_AGE_KEY_FILE"] {
             searched.append(file)
-            result += try parse(try readKeyFile(file), source: "SOPS_AGE_KEY_FILE (\(file))")
+            result += try parse(try readKeyFile(file), source: "SOPS_AGE_KEY_FILE (\(file))", cacheID: "SOPS_AGE_KEY_FILE")
         }
         if let command = environment["SOPS_AGE_KEY_CMD"] {
             searched.append("SOPS_AGE_KEY_CMD")
             let output = try environment.keyCommandOutputs.map { try $0.output(of: command) { try run(command) } } ?? run(command)
-            result += try parse(output, source: "SOPS_AGE_KEY_CMD")
+            result += try parse(output, source: "SOPS_AGE_KEY_CMD", cacheID: "SOPS_AGE_KEY_CMD")
         }
         let configHome = environment["XDG_CONFIG_HOME"] ?? (environment.homeDirectory + "/.config")
         let defaultFile = configHome + "/sops/age/keys.txt"
         searched.append(defaultFile)
         if FileManager.default.fileExists(atPath: defaultFile) {
-            result += try parse(try readKeyFile(defaultFile), source: defaultFile)
+            result += try parse(try readKeyFile(defaultFile), source: defaultFile, cacheID: defaultFile)
         }
         loaded = result
         return result
@@ -96,9 +96,9 @@ public final class AgeKeyring {
     }
 
     /// An identity file's identities, or one passphrase-protected file (opened when first needed).
-    private func parse(_ bytes: [UInt8], source: String) throws -> [any AgeIdentity] {
+    private func parse(_ bytes: [UInt8], source: String, cacheID: String) throws -> [any AgeIdentity] {
         if EncryptedAgeIdentities.isEncrypted(bytes) {
-            return [EncryptedAgeIdentities(source: source, contents: bytes, askPassphrase: environment.askPassphrase)]
+            return [EncryptedAgeIdentities(source: source, cacheID: cacheID, contents: bytes, environment: environment)]
         }
         do { return try AgeKeyFile.parseIdentities(bytes, skippingUnsupported: true).identities } catch {
             throw KSecretError(.couldNotRetrieveKey, "cannot read age identities from \(source)",

@@ -1,6 +1,7 @@
 import Foundation
 import KSecretAge
 import KSecretCrypto
+import KSecretPGP
 
 /// A passphrase-protected age identity file (`age-keygen | age -p > keys.age`, armored or not), in
 /// any place age identities come from: `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_CMD`'s
@@ -8,18 +9,22 @@ import KSecretCrypto
 ///
 /// Known, as sops knows it, by its first 14 bytes: `age-encryption` or `-----BEGIN AGE`. It is
 /// opened only when a data key has to be unwrapped and no identity before it did so; the
-/// passphrase is asked once per process on the terminal, and the identities inside are then tried
+/// passphrase is asked once per process, of a running gpg-agent (its pinentry and cache, under
+/// sops's cache id, as sops asks) else on the terminal, and the identities inside are then tried
 /// like any others.
 final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
     /// Where the file came from, as the error messages and the prompt name it.
     let source: String
+    /// sops's name for the source, the gpg-agent cache id.
+    let cacheID: String
     private let contents: [UInt8]
-    private let askPassphrase: @Sendable (String) throws -> [UInt8]
+    private let environment: KSecretEnvironment
 
-    init(source: String, contents: [UInt8], askPassphrase: @escaping @Sendable (String) throws -> [UInt8]) {
+    init(source: String, cacheID: String, contents: [UInt8], environment: KSecretEnvironment) {
         self.source = source
+        self.cacheID = cacheID
         self.contents = contents
-        self.askPassphrase = askPassphrase
+        self.environment = environment
     }
 
     static func isEncrypted(_ bytes: [UInt8]) -> Bool {
@@ -43,18 +48,20 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
                 throw KSecretError(.couldNotRetrieveKey, "the age identities in \(source) are encrypted, but not with a passphrase",
                                    hints: ["ksecret opens identity files encrypted with `age -p`"])
             }
+            let request = PassphraseRequest(source: source, cacheID: cacheID, prompt: "Enter passphrase for the age identities in \(source): ")
             var passphrase: [UInt8]
-            do { passphrase = try askPassphrase("Enter passphrase for the age identities in \(source): ") } catch {
+            do { passphrase = try ask(request) } catch {
                 throw KSecretError(.couldNotRetrieveKey, "cannot ask for the passphrase of the age identities in \(source): \(error)",
-                                   hints: ["run ksecret in a terminal, or hand the identities over with SOPS_AGE_KEY_CMD (a password manager's command)"],
+                                   hints: ["run ksecret in a terminal or with gpg-agent running, or hand the identities over with SOPS_AGE_KEY_CMD (a password manager's command)"],
                                    cause: error)
             }
             defer { SecureBytes.zero(&passphrase) }
-            text = try Age.decrypt(contents, identities: [ScryptIdentity(passphrase: passphrase)])
-        } catch let error as AgeError {
-            if case .noMatch = error {
+            do { text = try Age.decrypt(contents, identities: [ScryptIdentity(passphrase: passphrase)]) } catch AgeError.noMatch {
+                // A wrong passphrase must not stay in the agent's cache, as sops also makes sure.
+                if environment.askPassphrase == nil { agent.forget(cacheID: cacheID) }
                 throw KSecretError(.couldNotRetrieveKey, "incorrect passphrase for the age identities in \(source)")
             }
+        } catch let error as AgeError {
             throw KSecretError(.couldNotRetrieveKey, "cannot open the encrypted age identities in \(source)", cause: error)
         }
         defer { SecureBytes.zero(&text) }
@@ -62,6 +69,20 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
             throw KSecretError(.couldNotRetrieveKey, "the decrypted \(source) holds no readable age identities",
                                hints: ["an identity line starts with AGE-SECRET-KEY-1; comments start with #"], cause: error)
         }
+    }
+
+    private var agent: GPGAgentPassphrase {
+        GPGAgentPassphrase(homeDirectory: environment["GNUPGHOME"], agentInfo: environment["GPG_AGENT_INFO"],
+                           display: environment["DISPLAY"], terminalType: environment["TERM"])
+    }
+
+    /// The test's answer, else gpg-agent's (when one runs), else the terminal's.
+    private func ask(_ request: PassphraseRequest) throws -> [UInt8] {
+        if let answer = environment.askPassphrase { return try answer(request) }
+        if let passphrase = try agent.ask(cacheID: request.cacheID, description: "Enter the passphrase for the age identities in \(request.source).") {
+            return passphrase
+        }
+        return try TerminalPassphrase.ask(prompt: request.prompt)
     }
 
     /// Opened files for the rest of the process, by their encrypted bytes: a bulk command (rotate

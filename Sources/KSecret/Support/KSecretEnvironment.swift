@@ -10,9 +10,9 @@ public struct KSecretEnvironment: Sendable {
     /// When set, `SOPS_AGE_KEY_CMD` runs once for all the files of this environment (bulk commands
     /// over many files set it: a command that prompts, or asks a password manager, asks once).
     public var keyCommandOutputs: KeyCommandOutputs?
-    /// Asks for the passphrase of an encrypted age identity file, given the prompt: on the
-    /// terminal by default; tests answer here.
-    public var askPassphrase: @Sendable (String) throws -> [UInt8] = { try TerminalPassphrase.ask(prompt: $0) }
+    /// Answers for the passphrase of an encrypted age identity file instead of gpg-agent and the
+    /// terminal (nil, the default: a running gpg-agent's pinentry and cache, else `/dev/tty`).
+    public var askPassphrase: (@Sendable (PassphraseRequest) throws -> [UInt8])?
 
     public init(variables: [String: String] = ProcessInfo.processInfo.environment,
                 currentDirectory: String = FileManager.default.currentDirectoryPath,
@@ -38,6 +38,14 @@ public struct KSecretEnvironment: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: now())
     }
+}
+
+/// A passphrase to ask for: whose (`source`, as messages name it), the agent's cache id (sops's
+/// name for the source, so one typed passphrase serves both tools), and the terminal prompt.
+public struct PassphraseRequest: Sendable, Equatable {
+    public var source: String
+    public var cacheID: String
+    public var prompt: String
 }
 
 /// `SOPS_AGE_KEY_CMD`'s output by command line, for one bulk command's files (identities, held in
