@@ -249,9 +249,13 @@ int main(int argc, char **argv) {
 }
 C
     floor=""
-    if "${CC:-cc}" -O2 -o "$floor_home/plugins/pass-through/bin/pass-through" "$work/pass-through.c" 2>/dev/null; then
-        floor=1
-    fi
+    for compiler in "${CC:-}" cc clang gcc; do
+        [[ -n "$compiler" ]] && command -v "$compiler" >/dev/null || continue
+        if "$compiler" -O2 -o "$floor_home/plugins/pass-through/bin/pass-through" "$work/pass-through.c" 2>/dev/null; then
+            floor=1
+            break
+        fi
+    done
     render=("$HELM" template t "$chart" -f "$work/chart-secrets.yaml" -f "$chart/ci/test-values.yaml")
     secret_render=("$HELM" template t "$chart" -f "secrets://$work/chart-secrets.enc.yaml" -f "$chart/ci/test-values.yaml")
     if [[ -n "$floor" ]]; then

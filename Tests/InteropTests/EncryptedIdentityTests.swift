@@ -115,6 +115,28 @@ struct EncryptedIdentityTests {
         #expect(other.pinentryRequests() == 2)
     }
 
+    @Test("a gpg-agent that cannot show its pinentry hands over to the terminal",
+          .enabled(if: TestGnuPGHome.available && Peers.find("gpg-connect-agent") != nil, "needs gnupg (make deps)"))
+    func brokenAgentFallsBackToTerminal() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (keyFile, encrypted) = try setUp(armor: false)
+        let home = try TestGnuPGHome()
+        defer { home.close() }
+        try home.configure("gpg-agent.conf", ["pinentry-program /bin/false"])
+        try #require(try Peers.run(Peers.find("gpg-connect-agent")!, ["--homedir", home.path, "/bye"]).status == 0, "the agent did not start")
+        let out = dir.appendingPathComponent("out.yaml").path
+        let r = try onTerminal("'\(Peers.ksecret!)' decrypt '\(encrypted)' > '\(out)'", typed: "\(passphrase)\n",
+                               environment: ["SOPS_AGE_KEY_FILE": keyFile, "GNUPGHOME": home.path])
+        #expect(r.status == 0, "\(r.transcript)")
+        #expect(r.transcript.contains("Enter passphrase for the age identities in SOPS_AGE_KEY_FILE"), "\(r.transcript)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == plain)
+        // With no terminal either, the error gives both reasons.
+        let none = try Peers.run(Peers.find("setsid")!, ["--wait", Peers.ksecret!, "decrypt", encrypted],
+                                 environment: ["SOPS_AGE_KEY_FILE": keyFile, "GNUPGHOME": home.path])
+        #expect(none.status == 128)
+        #expect(none.stderr.contains("gpg-agent could not ask for the passphrase") && none.stderr.contains("no terminal to ask on"), "\(none.stderr)")
+    }
+
     @Test("a wrong passphrase, and no terminal to ask on, fail with exit 128 and say which identities; nothing is decrypted")
     func refusals() throws {
         defer { try? FileManager.default.removeItem(at: dir) }

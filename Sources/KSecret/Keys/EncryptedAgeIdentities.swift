@@ -76,13 +76,31 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
                            display: environment["DISPLAY"], terminalType: environment["TERM"])
     }
 
-    /// The test's answer, else gpg-agent's (when one runs), else the terminal's.
+    /// The test's answer, else gpg-agent's (when one runs), else the terminal's. An agent that
+    /// cannot show its pinentry (no display, no terminal of its own) hands over to the terminal;
+    /// one whose prompt was canceled does not.
     private func ask(_ request: PassphraseRequest) throws -> [UInt8] {
         if let answer = environment.askPassphrase { return try answer(request) }
-        if let passphrase = try agent.ask(cacheID: request.cacheID, description: "Enter the passphrase for the age identities in \(request.source).") {
-            return passphrase
+        var agentFailure: GPGAgentPassphrase.Failure?
+        do {
+            if let passphrase = try agent.ask(cacheID: request.cacheID, description: "Enter the passphrase for the age identities in \(request.source).") {
+                return passphrase
+            }
+        } catch .canceled {
+            throw GPGAgentPassphrase.Failure.canceled
+        } catch {
+            agentFailure = error
         }
-        return try TerminalPassphrase.ask(prompt: request.prompt)
+        do { return try TerminalPassphrase.ask(prompt: request.prompt) } catch {
+            guard let agentFailure else { throw error }
+            throw PassphraseUnavailable(reasons: ["\(agentFailure)", "\(error)"])
+        }
+    }
+
+    /// Neither gpg-agent nor the terminal could ask.
+    struct PassphraseUnavailable: Error, CustomStringConvertible {
+        var reasons: [String]
+        var description: String { reasons.joined(separator: "; ") }
     }
 
     /// Opened files for the rest of the process, by their encrypted bytes: a bulk command (rotate
