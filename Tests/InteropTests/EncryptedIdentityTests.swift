@@ -46,6 +46,15 @@ struct EncryptedIdentityTests {
         return (protected, file)
     }
 
+    /// A throwaway GnuPG home whose gpg-agent runs with `pinentry` (started now, as a user's is).
+    func agent(pinentry: (TestGnuPGHome) throws -> String) throws -> TestGnuPGHome {
+        let home = try TestGnuPGHome()
+        try home.configure("gpg-agent.conf", ["pinentry-program \(try pinentry(home))"])
+        let started = try Peers.run(Peers.find("gpg-connect-agent")!, ["--homedir", home.path, "/bye"])
+        try #require(started.status == 0, "the agent did not start: \(started.stderr)")
+        return home
+    }
+
     @Test("ksecret asks for the passphrase on the terminal and decrypts; so does sops with the same file", arguments: [false, true])
     func opensWithPassphrase(armor: Bool) throws {
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -78,10 +87,8 @@ struct EncryptedIdentityTests {
     func agentCache() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (keyFile, encrypted) = try setUp(armor: false)
-        let home = try TestGnuPGHome()
+        let home = try agent { try $0.fakePinentry(answering: passphrase) }
         defer { home.close() }
-        try home.configure("gpg-agent.conf", ["pinentry-program \(try home.fakePinentry(answering: passphrase))"])
-        try #require(try Peers.run(Peers.find("gpg-connect-agent")!, ["--homedir", home.path, "/bye"]).status == 0, "the agent did not start")
         // No terminal (plain pipes): without the agent this would fail, as `refusals` shows.
         let env = ["SOPS_AGE_KEY_FILE": keyFile, "GNUPGHOME": home.path, "HOME": dir.path]
         for run in 1...2 {
@@ -103,10 +110,8 @@ struct EncryptedIdentityTests {
         }
 
         // A pinentry that gives a wrong passphrase: refused, and asked again next time.
-        let other = try TestGnuPGHome()
+        let other = try agent { try $0.fakePinentry(answering: "wrong") }
         defer { other.close() }
-        try other.configure("gpg-agent.conf", ["pinentry-program \(try other.fakePinentry(answering: "wrong"))"])
-        try #require(try Peers.run(Peers.find("gpg-connect-agent")!, ["--homedir", other.path, "/bye"]).status == 0)
         for run in 1...2 {
             let r = try Peers.run(Peers.find("setsid")!, ["--wait", Peers.ksecret!, "decrypt", encrypted],
                                   environment: env.merging(["GNUPGHOME": other.path]) { $1 })
@@ -120,10 +125,8 @@ struct EncryptedIdentityTests {
     func brokenAgentFallsBackToTerminal() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (keyFile, encrypted) = try setUp(armor: false)
-        let home = try TestGnuPGHome()
+        let home = try agent { _ in "/bin/false" }
         defer { home.close() }
-        try home.configure("gpg-agent.conf", ["pinentry-program /bin/false"])
-        try #require(try Peers.run(Peers.find("gpg-connect-agent")!, ["--homedir", home.path, "/bye"]).status == 0, "the agent did not start")
         let out = dir.appendingPathComponent("out.yaml").path
         let r = try onTerminal("'\(Peers.ksecret!)' decrypt '\(encrypted)' > '\(out)'", typed: "\(passphrase)\n",
                                environment: ["SOPS_AGE_KEY_FILE": keyFile, "GNUPGHOME": home.path])

@@ -16,6 +16,17 @@ struct ExecTests {
         return (dir, file, ["SOPS_AGE_KEY_FILE": key])
     }
 
+    /// The first line `path` gets (without its line break), waiting up to 5 s for the command to write it.
+    func firstLine(of path: String) -> String? {
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), text.hasSuffix("\n") {
+                return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            usleep(25_000)
+        }
+        return nil
+    }
+
     @Test("exec-env passes top-level values and returns the command's status; nested values are refused")
     func execEnv() throws {
         let (dir, file, env) = try setUp("s.env", "DB_PASSWORD=hunter2\nPORT=5432\n")
@@ -86,11 +97,7 @@ struct ExecTests {
         process.arguments = ["exec-file", "--no-fifo", file, "echo {} $$ > \(log); exec sleep 30"]
         process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
         try process.run()
-        var fields: [String] = []
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.hasSuffix("\n") { fields = text.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }; break }
-            usleep(25_000)
-        }
+        let fields = firstLine(of: log)?.split(separator: " ").map(String.init) ?? []
         try #require(fields.count == 2, "the command did not start")
         let (path, child) = (fields[0], try #require(pid_t(fields[1])))
         #expect(FileManager.default.fileExists(atPath: path))
@@ -116,12 +123,7 @@ struct ExecTests {
         process.arguments = ["exec-env", file, "trap 'exit 42' \(signal); echo $$ > \(log); while :; do sleep 0.05; done"]
         process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
         try process.run()
-        var shell: pid_t?
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.hasSuffix("\n") { shell = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)); break }
-            usleep(25_000)
-        }
-        let pid = try #require(shell, "the command did not start")
+        let pid = try #require(firstLine(of: log).flatMap { pid_t($0) }, "the command did not start")
         #expect(pid == process.processIdentifier, "the command runs as pid \(pid), ksecret as \(process.processIdentifier)")
         kill(process.processIdentifier, signal)
         // A ksecret that does not pass the signal on (it may have inherited it blocked) would keep

@@ -33,7 +33,7 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
     }
 
     func unwrap(stanzas: [AgeStanza]) throws -> [UInt8]? {
-        for identity in try Self.unlocked.identities(of: contents, unlocking: unlock) {
+        for identity in try Self.unlocked.value(for: contents, computing: unlock) {
             if let fileKey = try identity.unwrap(stanzas: stanzas) { return fileKey }
         }
         return nil
@@ -105,19 +105,5 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
 
     /// Opened files for the rest of the process, by their encrypted bytes: a bulk command (rotate
     /// --all, audit --verify) or a file with several age key groups asks once.
-    private static let unlocked = UnlockedIdentities()
-
-    private final class UnlockedIdentities: @unchecked Sendable {
-        private let lock = NSLock()
-        private var byContents: [[UInt8]: [any AgeIdentity]] = [:]
-
-        func identities(of contents: [UInt8], unlocking unlock: () throws -> [any AgeIdentity]) throws -> [any AgeIdentity] {
-            lock.lock()
-            defer { lock.unlock() }
-            if let identities = byContents[contents] { return identities }
-            let identities = try unlock()
-            byContents[contents] = identities
-            return identities
-        }
-    }
+    private static let unlocked = OncePerKey<[UInt8], [any AgeIdentity]>()
 }

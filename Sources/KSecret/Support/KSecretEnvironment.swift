@@ -52,17 +52,28 @@ public struct PassphraseRequest: Sendable, Equatable {
 /// memory as the identities themselves are). The lock makes a command run once even when several
 /// files ask at the same time.
 public final class KeyCommandOutputs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outputs: [String: [UInt8]] = [:]
+    private let outputs = OncePerKey<String, [UInt8]>()
 
     public init() {}
 
     func output(of command: String, running run: () throws -> [UInt8]) throws -> [UInt8] {
+        try outputs.value(for: command, computing: run)
+    }
+}
+
+/// Values computed at most once per key, under a lock held while computing, so that threads
+/// asking for the same key at the same time wait for the one computation (a command run, a
+/// passphrase asked) instead of repeating it. A computation that throws stores nothing.
+final class OncePerKey<Key: Hashable, Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Key: Value] = [:]
+
+    func value(for key: Key, computing compute: () throws -> Value) throws -> Value {
         lock.lock()
         defer { lock.unlock() }
-        if let output = outputs[command] { return output }
-        let output = try run()
-        outputs[command] = output
-        return output
+        if let value = values[key] { return value }
+        let value = try compute()
+        values[key] = value
+        return value
     }
 }
