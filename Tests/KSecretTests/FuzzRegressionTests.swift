@@ -873,4 +873,12 @@ extension FuzzRegressionTests {
     func encryptedAliasWithEmptyFirstValue(plain: String) throws {
         try Self.expectEncryptDecrypt(plain)
     }
+
+    @Test("a file without a final line break decrypts to itself byte for byte, a top-level sequence too (its metadata document left a line break behind)",
+          arguments: ["- a\n- b", "- a\r\n- b", "[a, b]", "- a\n# c", "- a\n...", "---\n- x", "a: 1", "- a\n- b\n"])
+    func unterminatedFileRoundTrip(plain: String) throws {
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
+        #expect(String(decoding: printed, as: UTF8.self) == plain)
+    }
 }

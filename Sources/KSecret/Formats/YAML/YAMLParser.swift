@@ -155,14 +155,7 @@ struct YAMLParser {
                                 cursor = max(cursor, end)
                             }
                         }
-                        sopsRange = pendingSopsStart.map { start in
-                            // ksecret appends the block to a file without a final line break as
-                            // "\nsops: ...", without a final break: removing it restores the file.
-                            if stop == source.count, source.last != 0x0A, start > 0, source[start - 1] == 0x0A {
-                                return (start > 1 && source[start - 2] == 0x0D ? start - 2 : start - 1)..<stop
-                            }
-                            return start..<stop
-                        }
+                        sopsRange = pendingSopsStart.map { metadataRange(from: $0, to: stop) }
                     } else {
                         top.entries.append(.pair(key: key, value: node))
                     }
@@ -205,6 +198,17 @@ struct YAMLParser {
             let mark = source[offset..<(offset + 3)]
             guard mark.elementsEqual("---".utf8) || mark.elementsEqual("...".utf8) else { return false }
             return offset + 3 == source.count || [0x20, 0x09, 0x0A, 0x0D].contains(source[offset + 3])
+        }
+
+        /// The bytes the metadata takes, `start..<stop`. ksecret appends it to a file without a
+        /// final line break as "\nsops: ..." (or "\n---\nsops: ..." after a top-level sequence),
+        /// itself without a final break: the range then takes that first line break too, so that
+        /// removing it gives the file back as it was.
+        func metadataRange(from start: Int, to stop: Int) -> Range<Int> {
+            if stop == source.count, source.last != 0x0A, start > 0, source[start - 1] == 0x0A {
+                return (start > 1 && source[start - 2] == 0x0D ? start - 2 : start - 1)..<stop
+            }
+            return start..<stop
         }
 
         func lineStart(of offset: Int) -> Int {
@@ -318,7 +322,7 @@ struct YAMLParser {
                    case .sequence? = branches.last, let last = layout.documents.indices.last,
                    layout.documents[last].sequenceRoot, layout.documents[last].metadata == nil {
                     // The metadata document of a top-level sequence: not a branch of its own.
-                    layout.documents[last].metadata = documentStartOffset..<range.upperBound
+                    layout.documents[last].metadata = metadataRange(from: documentStartOffset, to: range.upperBound)
                     continue
                 }
                 branches.append(branch)
