@@ -881,4 +881,21 @@ extension FuzzRegressionTests {
         let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
         #expect(String(decoding: printed, as: UTF8.self) == plain)
     }
+
+    @Test("FuzzEncryptDecrypt (10-minute run of 2 December, session 7; `encrypt-decrypt-yaml-explicit-key-after-comment-lines`): a first key on a line after its `?`, with comment lines or a comment in between, puts the sops block at the `?`'s column (it went to the key's, inside the key: the file could not be read)",
+          arguments: ["?\n#[##\n#app]#\n 3cr s =", "?\n# c\n a\n", "? # c\n a\n: v\n", "?\n\n  # c\n\n a\n: v\n", "- ?\n  # c\n   a\n", "  ?\n  # c\n   a\n  : v\n"])
+    func explicitKeyAfterCommentLines(plain: String) throws {
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        let printed = try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml)
+        #expect(String(decoding: printed, as: UTF8.self) == plain)
+    }
+
+    @Test("FuzzEncryptDecrypt (7-minute run of 2 December, session 7; `encrypt-decrypt-yaml-property-indentless-sequence-comment`): a comment after an item of a block sequence whose tag or anchor stands on the key's line decrypts (it belonged to the mapping or the sequence depending on the value's length, so it came back as ENC[...])",
+          arguments: ["seq: !\n- p # c", "seq: &a\n- p # c\n- q\nnext: 1\n", "seq: !t\n- p # c\n", "top:\n  seq: &a\n  - p # c\n  other: 2\n", "seq: &a\n- k: v # c\n"])
+    func propertyIndentlessSequenceComment(plain: String) throws {
+        let encrypted = try Self.expectEncryptDecrypt(plain)
+        let printed = String(decoding: try Self.engine().open(encrypted, path: "f.yaml", format: .yaml).plaintext(format: .yaml), as: UTF8.self)
+        #expect(!printed.contains("ENC["), "\(printed)")
+        #expect(printed == plain)
+    }
 }

@@ -35,6 +35,8 @@ struct YAMLParser {
         /// Column of the `-` when this mapping is the item of a block sequence.
         var baseIndent: Int
         var anchor: String?
+        /// For a block sequence: whether `column` was checked against its first item's dash.
+        var dashColumnChecked = false
         init(isMapping: Bool, flow: Bool, column: Int, baseIndent: Int) {
             self.isMapping = isMapping
             self.flow = flow
@@ -211,6 +213,35 @@ struct YAMLParser {
             return start..<stop
         }
 
+        /// Where the YAML content before `offset` ends: back over white space, line breaks,
+        /// blank lines, comment lines and a comment that ends a line.
+        func endOfContent(before offset: Int) -> Int {
+            var end = offset
+            while true {
+                while end > 0, source[end - 1] == 0x20 || source[end - 1] == 0x09 { end -= 1 }
+                guard end > 0, source[end - 1] == 0x0A || source[end - 1] == 0x0D else { return end }
+                // The line before: blank or a comment line is passed over; otherwise its content
+                // ends where a comment (a `#` after white space) starts, or at its end.
+                var lineEnd = end - 1
+                if lineEnd > 0, source[lineEnd] == 0x0A, source[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let start = lineStart(of: lineEnd)
+                var content = start
+                while content < lineEnd, source[content] == 0x20 || source[content] == 0x09 { content += 1 }
+                if content == lineEnd || source[content] == UInt8(ascii: "#") {
+                    end = start
+                    guard start > 0 else { return 0 }
+                    continue
+                }
+                var stop = lineEnd
+                for i in (content + 1)..<max(content + 1, lineEnd) where source[i] == UInt8(ascii: "#") && (source[i - 1] == 0x20 || source[i - 1] == 0x09) {
+                    stop = i
+                    break
+                }
+                while stop > content, source[stop - 1] == 0x20 || source[stop - 1] == 0x09 { stop -= 1 }
+                return stop
+            }
+        }
+
         func lineStart(of offset: Int) -> Int {
             var i = offset
             while i > 0 && source[i - 1] != 0x0A { i -= 1 }
@@ -270,6 +301,14 @@ struct YAMLParser {
 
         while true {
             let event = try reader.next()
+            // A block sequence whose tag or anchor stands before its first item (`key: &a`, then
+            // `- x`) starts, for libyaml, at that property; its items stand at their dashes' column,
+            // which decides where the comments after them belong, whatever the items' lengths.
+            if event.kind == .scalar || event.kind == .alias || event.kind == .mappingStart || event.kind == .sequenceStart,
+               let top = stack.last, !top.isMapping, !top.flow, !top.dashColumnChecked {
+                top.dashColumnChecked = true
+                if let dash = dashOffset(before: event.start, in: top) { top.column = dash - lineStart(of: dash) }
+            }
             switch event.kind {
             case .streamStart:
                 continue
@@ -447,10 +486,10 @@ struct YAMLParser {
                     // `&a` on a line of their own) starts, for libyaml, at that property: its keys'
                     // column is the mapping's, where appended metadata must stand too.
                     // An explicit key (`? key`) stands at its `?`.
-                    // The key may also stand on a line after its `?` (`?` alone, then `  key`).
+                    // The key may also stand on a line after its `?` (`?` alone, then `  key`),
+                    // with comment lines, or a comment after the `?`, in between.
                     var keyColumn = event.column
-                    var before = event.start
-                    while before > 0, source[before - 1] == 0x20 || source[before - 1] == 0x09 || source[before - 1] == 0x0A || source[before - 1] == 0x0D { before -= 1 }
+                    let before = endOfContent(before: event.start)
                     if before > 0, source[before - 1] == UInt8(ascii: "?") {
                         var lineStart = before - 1
                         while lineStart > 0, source[lineStart - 1] != 0x0A, source[lineStart - 1] != 0x0D { lineStart -= 1 }
