@@ -898,4 +898,11 @@ extension FuzzRegressionTests {
         #expect(!printed.contains("ENC["), "\(printed)")
         #expect(printed == plain)
     }
+
+    @Test("the indentation step of a file is read from its keys and dashes, not from a tag or anchor that starts a collection (a file written anew was indented by the anchor's column)",
+          arguments: [("seq: &a\n- p # c\n- q\nnext: 1\n", nil as Int?), ("m: &a\n  k: v\n", 2), ("m: !t\n   k: v\n", 3), ("m:\n  n: &b\n    k: v\n", 2)])
+    func indentUnitIgnoresProperties(plain: String, unit: Int?) throws {
+        let (_, layout, _) = try YAMLParser(source: Array(plain.utf8), path: "f.yaml").parse()
+        #expect(layout.observedIndentUnit == unit)
+    }
 }

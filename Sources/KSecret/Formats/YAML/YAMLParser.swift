@@ -37,6 +37,9 @@ struct YAMLParser {
         var anchor: String?
         /// For a block sequence: whether `column` was checked against its first item's dash.
         var dashColumnChecked = false
+        /// For a block collection that starts at a tag or anchor: its parent's column, for the
+        /// indentation step, counted once the first key or dash gives the collection's own column.
+        var unitFromColumn: Int?
         init(isMapping: Bool, flow: Bool, column: Int, baseIndent: Int) {
             self.isMapping = isMapping
             self.flow = flow
@@ -308,6 +311,7 @@ struct YAMLParser {
                let top = stack.last, !top.isMapping, !top.flow, !top.dashColumnChecked {
                 top.dashColumnChecked = true
                 if let dash = dashOffset(before: event.start, in: top) { top.column = dash - lineStart(of: dash) }
+                if let from = top.unitFromColumn { unitCandidates.append(top.column - from); top.unitFromColumn = nil }
             }
             switch event.kind {
             case .streamStart:
@@ -413,8 +417,12 @@ struct YAMLParser {
                 if parent == nil { rootFlowOrScalar = event.flow }
                 // The indentation step, from collections nested in an ordinary mapping (a mapping
                 // that is a sequence item has its keys two columns past its dash).
+                // A collection that starts at its tag or anchor (`key: &a`) has its column from its
+                // first key or dash, not from the property: counted then.
+                let startsAtProperty = !event.flow && (source[event.start] == UInt8(ascii: "&") || source[event.start] == UInt8(ascii: "!"))
+                var unitFromColumn: Int?
                 if let parent, parent.isMapping, !parent.flow, !event.flow, parent.baseIndent == parent.column {
-                    unitCandidates.append(event.column - parent.column)
+                    if startsAtProperty { unitFromColumn = parent.column } else { unitCandidates.append(event.column - parent.column) }
                 }
                 // Block-scalar content and nested collections are indented one unit from the base:
                 // a mapping's own column, or for a mapping that is a sequence item, the item's dash.
@@ -423,6 +431,7 @@ struct YAMLParser {
                 let frame = Frame(isMapping: event.kind == .mappingStart, flow: event.flow || (parent?.flow ?? false),
                                   column: event.column, baseIndent: base)
                 frame.anchor = event.anchor
+                frame.unitFromColumn = unitFromColumn
                 if let anchor = event.anchor { anchorStarts[anchor] = event.start }
                 for comment in childComments { attach(comment, to: frame) }
                 stack.append(frame)
@@ -499,9 +508,11 @@ struct YAMLParser {
                         if lead.allSatisfy({ $0 == 0x20 || $0 == UInt8(ascii: "-") || $0 == 0x09 }) { keyColumn = before - 1 - lineStart }
                     }
                     if !top.flow, top.keys.isEmpty, top.column != keyColumn {
+                        if top.baseIndent == top.column { top.baseIndent = keyColumn }
                         top.column = keyColumn
                         if stack.count == 1 { rootColumn = keyColumn }
                     }
+                    if top.keys.isEmpty, let from = top.unitFromColumn { unitCandidates.append(top.column - from); top.unitFromColumn = nil }
                     let key = event.value
                     if event.style == YAML_PLAIN_SCALAR_STYLE && event.tag == nil {
                         switch YAMLScalarResolver.resolvePlain(key) {
