@@ -496,21 +496,24 @@ struct YAMLParser {
                     // column is the mapping's, where appended metadata must stand too.
                     // An explicit key (`? key`) stands at its `?`.
                     // The key may also stand on a line after its `?` (`?` alone, then `  key`),
-                    // with comment lines, or a comment after the `?`, in between.
-                    var keyColumn = event.column
-                    let before = endOfContent(before: event.start)
-                    if before > 0, source[before - 1] == UInt8(ascii: "?") {
-                        var lineStart = before - 1
-                        while lineStart > 0, source[lineStart - 1] != 0x0A, source[lineStart - 1] != 0x0D { lineStart -= 1 }
-                        // The indicator opens its line (after indentation or a sequence item's dash):
-                        // a `?` that ends a comment or a value on an earlier line is none.
-                        let lead = source[lineStart..<(before - 1)]
-                        if lead.allSatisfy({ $0 == 0x20 || $0 == UInt8(ascii: "-") || $0 == 0x09 }) { keyColumn = before - 1 - lineStart }
-                    }
-                    if !top.flow, top.keys.isEmpty, top.column != keyColumn {
-                        if top.baseIndent == top.column { top.baseIndent = keyColumn }
-                        top.column = keyColumn
-                        if stack.count == 1 { rootColumn = keyColumn }
+                    // with comment lines, or a comment after the `?`, in between. Only the first
+                    // key of a block mapping says where the mapping stands.
+                    if !top.flow, top.keys.isEmpty {
+                        var keyColumn = event.column
+                        let before = endOfContent(before: event.start)
+                        if before > 0, source[before - 1] == UInt8(ascii: "?") {
+                            var lineStart = before - 1
+                            while lineStart > 0, source[lineStart - 1] != 0x0A, source[lineStart - 1] != 0x0D { lineStart -= 1 }
+                            // The indicator opens its line (after indentation or a sequence item's
+                            // dash): a `?` that ends a comment or a value on an earlier line is none.
+                            let lead = source[lineStart..<(before - 1)]
+                            if lead.allSatisfy({ $0 == 0x20 || $0 == UInt8(ascii: "-") || $0 == 0x09 }) { keyColumn = before - 1 - lineStart }
+                        }
+                        if top.column != keyColumn {
+                            if top.baseIndent == top.column { top.baseIndent = keyColumn }
+                            top.column = keyColumn
+                            if stack.count == 1 { rootColumn = keyColumn }
+                        }
                     }
                     if top.keys.isEmpty, let from = top.unitFromColumn { unitCandidates.append(top.column - from); top.unitFromColumn = nil }
                     let key = event.value
