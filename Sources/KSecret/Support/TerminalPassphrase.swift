@@ -13,11 +13,14 @@ public enum TerminalPassphrase {
         case noTerminal(String)
         /// End of input before a line ended (Ctrl-D).
         case canceled
+        /// A line of 4 KiB or more.
+        case tooLong
 
         public var description: String {
             switch self {
             case .noTerminal(let why): return "no terminal to ask on (/dev/tty: \(why))"
             case .canceled: return "the passphrase prompt was canceled"
+            case .tooLong: return "the passphrase typed is 4 KiB or longer"
             }
         }
     }
@@ -63,7 +66,10 @@ public enum TerminalPassphrase {
                 restore = nil
             }
         }
+        // Room enough that the line is never copied while it grows (a copy would leave parts of
+        // the passphrase in freed memory).
         var line: [UInt8] = []
+        line.reserveCapacity(4096)
         var byte: UInt8 = 0
         while true {
             let n = read(fd, &byte, 1)
@@ -73,6 +79,10 @@ public enum TerminalPassphrase {
                 throw Failure.canceled
             }
             if byte == 10 { break }
+            guard line.count < 4096 else {
+                SecureBytes.zero(&line)
+                throw Failure.tooLong
+            }
             line.append(byte)
         }
         if line.last == 13 { line.removeLast() }
