@@ -72,10 +72,7 @@ public struct GPGAgentPassphrase {
         if let info = agentInfo, let socket = info.split(separator: ":", omittingEmptySubsequences: false).first, !socket.isEmpty {
             return String(socket)
         }
-        guard let output = GnuPGConf(homeDirectory: homeDirectory).run(["--list-dirs", "agent-socket"]) else { return nil }
-        // gpgconf percent-escapes special characters in paths (":" as %3a).
-        let line = output.trimmingCharacters(in: .whitespacesAndNewlines)
-        return line.isEmpty ? nil : (line.removingPercentEncoding ?? line)
+        return GnuPGConf(homeDirectory: homeDirectory).agentSocket()
     }
 
     /// Where the pinentry should appear: the terminal of standard input, error or output (a

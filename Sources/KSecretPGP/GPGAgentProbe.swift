@@ -12,7 +12,7 @@ struct GPGAgentProbe {
     /// Why the agent does not answer, or nil when it does (or when its socket cannot be found, in
     /// which case nothing is claimed).
     func failure() -> GPGMEError? {
-        guard let socket = agentSocket() else { return nil }
+        guard let socket = GnuPGConf(homeDirectory: homeDirectory).agentSocket() else { return nil }
         guard let context = try? GPGMEContext(homeDirectory: nil, protocol: GPGME_PROTOCOL_ASSUAN, engine: socket) else { return nil }
         var status: gpgme_error_t = 0
         let error = gpgme_op_assuan_transact_ext(context.pointer, "GETINFO version", nil, nil, nil, nil, nil, nil, &status)
@@ -20,10 +20,4 @@ struct GPGAgentProbe {
         return nil
     }
 
-    private func agentSocket() -> String? {
-        guard let output = GnuPGConf(homeDirectory: homeDirectory).run(["--list-dirs", "agent-socket"]) else { return nil }
-        // gpgconf percent-escapes special characters in paths (":" as %3a).
-        let line = output.trimmingCharacters(in: .whitespacesAndNewlines)
-        return line.isEmpty ? nil : (line.removingPercentEncoding ?? line)
-    }
 }

@@ -20,4 +20,12 @@ struct GnuPGConf {
         process.waitUntilExit()
         return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
     }
+
+    /// The gpg-agent socket of the home (`gpgconf --list-dirs agent-socket`), or nil.
+    func agentSocket() -> String? {
+        guard let output = run(["--list-dirs", "agent-socket"]) else { return nil }
+        // gpgconf percent-escapes special characters in paths (":" as %3a).
+        let line = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return line.isEmpty ? nil : (line.removingPercentEncoding ?? line)
+    }
 }

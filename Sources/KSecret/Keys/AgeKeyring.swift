@@ -95,6 +95,9 @@ public final class AgeKeyring {
         return Array(data)
     }
 
+    /// What an identity file holds, for errors about one that does not read.
+    static let identityLinesHint = "an identity line starts with AGE-SECRET-KEY-1; comments start with #"
+
     /// An identity file's identities, or one passphrase-protected file (opened when first needed).
     private func parse(_ bytes: [UInt8], source: String, cacheID: String) throws -> [any AgeIdentity] {
         if EncryptedAgeIdentities.isEncrypted(bytes) {
@@ -102,7 +105,7 @@ public final class AgeKeyring {
         }
         do { return try AgeKeyFile.parseIdentities(bytes, skippingUnsupported: true).identities } catch {
             throw KSecretError(.couldNotRetrieveKey, "cannot read age identities from \(source)",
-                               hints: ["an identity line starts with AGE-SECRET-KEY-1; comments start with #"], cause: error)
+                               hints: [Self.identityLinesHint], cause: error)
         }
     }
 

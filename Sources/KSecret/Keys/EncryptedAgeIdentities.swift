@@ -43,7 +43,8 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
     private func unlock() throws -> [any AgeIdentity] {
         var text: [UInt8]
         do {
-            let header = try AgeHeader.parse(AgeArmor.looksArmored(contents) ? try AgeArmor.decode(contents) : contents)
+            let binary = AgeArmor.looksArmored(contents) ? try AgeArmor.decode(contents) : contents
+            let header = try AgeHeader.parse(binary)
             guard header.stanzas.count == 1, header.stanzas[0].type == "scrypt" else {
                 throw KSecretError(.couldNotRetrieveKey, "the age identities in \(source) are encrypted, but not with a passphrase",
                                    hints: ["ksecret opens identity files encrypted with `age -p`"])
@@ -56,7 +57,7 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
                                    cause: error)
             }
             defer { SecureBytes.zero(&passphrase) }
-            do { text = try Age.decrypt(contents, identities: [ScryptIdentity(passphrase: passphrase)]) } catch AgeError.noMatch {
+            do { text = try Age.decrypt(binary, identities: [ScryptIdentity(passphrase: passphrase)]) } catch AgeError.noMatch {
                 // A wrong passphrase must not stay in the agent's cache, as sops also makes sure.
                 if environment.askPassphrase == nil { agent.forget(cacheID: cacheID) }
                 throw KSecretError(.couldNotRetrieveKey, "incorrect passphrase for the age identities in \(source)")
@@ -67,7 +68,7 @@ final class EncryptedAgeIdentities: AgeIdentity, @unchecked Sendable {
         defer { SecureBytes.zero(&text) }
         do { return try AgeKeyFile.parseIdentities(text, skippingUnsupported: true).identities } catch {
             throw KSecretError(.couldNotRetrieveKey, "the decrypted \(source) holds no readable age identities",
-                               hints: ["an identity line starts with AGE-SECRET-KEY-1; comments start with #"], cause: error)
+                               hints: [AgeKeyring.identityLinesHint], cause: error)
         }
     }
 
