@@ -3,7 +3,8 @@
 #   make deps           Debian packages the build and the tests need (apt-get; a no-op when all present)
 #   make peers          real sops, helm 3/4, helmfile, kubectl, OpenBao, kubernetes-validate into .tools/
 #   make build          debug build            make build-release   release build
-#   make test           deps + peers, builds the tests once, a fuzz smoke run, then the tests (.tools/bin first on PATH)
+#   make test           deps + peers, builds the tests and the release build once, a fuzz smoke run, the
+#                       interop tests on the release binary, then all tests (.tools/bin first on PATH)
 #   make fuzz           every libFuzzer target of Fuzz/ for FUZZ_SECONDS (default 60) each, niced
 #   make fuzz-long      every target to 10 million executions: no ASan, 2 jobs, inputs up to 4 KiB
 #   make tamper         the tamper-mutation harness at full size (KSECRET_HARNESS_SCALE=1)
@@ -78,14 +79,33 @@ build: deps
 # Release builds link the Swift runtime and Foundation statically: a third of the start-up time of a
 # small decrypt (run at every helm render) is the dynamic loader resolving them. Builds both
 # executables: ksecret, and ksecret-net (db, ddns), the only one linking libpq and libcurl.
+# ksecret also links its C libraries (libcrypto, GPGME, libyaml, libstdc++) from their archives,
+# another 1.9 ms of every start (scripts/static-c-libs.sh says why and what it costs): rebuild after
+# a security update of those packages, or build with STATIC_C_LIBS=0 to link the shared libraries.
+# ksecret-net keeps the shared ones: libpq and libcurl bring libcrypto.so anyway.
+STATIC_C_LIBS ?= 1
+STATIC_C_LIBS_DIR := $(CURDIR)/.build/static-c-libs
+# No $ORIGIN run path either: the executables load no library of the build's own, and the loader
+# would try a dozen directories beside them for each shared library first.
+RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath
 build-release: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+ifeq ($(STATIC_C_LIBS),1)
+	scripts/static-c-libs.sh "$(STATIC_C_LIBS_DIR)"
+	PKG_CONFIG_PATH="$(STATIC_C_LIBS_DIR)/pkgconfig$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH}" $(RELEASE_BUILD)
+	@if readelf -d .build/release/ksecret | grep -E 'NEEDED.*lib(crypto|gpgme|assuan|gpg-error|yaml|stdc\+\+)'; then \
+		echo "build-release: ksecret still loads the shared libraries above: the archives were not linked" >&2; exit 1; fi
+else
+	$(RELEASE_BUILD)
+endif
 
-# The fuzz smoke run (about a minute, its own build in .build/fuzz) goes first, so that the test
-# runner's summary is the last thing printed.
+# The fuzz smoke run (about a minute, its own build in .build/fuzz) and the interop suite against the
+# release build (the binary `make install` ships, linked differently: static C libraries) go first,
+# so that the test runner's summary of the whole suite on the debug build is the last thing printed.
 test: deps peers
 	$(SWIFT) build --build-tests
+	$(MAKE) build-release
 	scripts/fuzz.sh --smoke
+	KSECRET_BIN="$(CURDIR)/.build/release/ksecret" $(SWIFT) test --skip-build --filter InteropTests
 	$(SWIFT) test --skip-build
 
 fuzz: deps
