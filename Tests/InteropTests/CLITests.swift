@@ -440,4 +440,29 @@ struct CLITests {
         let ours = try ksecret(["keygen", "-y", keyFile])
         #expect(ours.text.trimmingCharacters(in: .whitespacesAndNewlines) == recipient)
     }
+
+    // MARK: libcrypto's own failures
+
+    @Test("a broken OpenSSL configuration is reported as libcrypto's failure, not the identity file's")
+    func brokenOpenSSLConfiguration() throws {
+        let path = try encrypted()
+        let config = try write("openssl.cnf", """
+            openssl_conf = openssl_init
+            [openssl_init]
+            providers = provider_sect
+            [provider_sect]
+            nonesuch = nonesuch_sect
+            [nonesuch_sect]
+            activate = 1
+
+            """)
+        let r = try ksecret(["decrypt", path], extraEnv: ["OPENSSL_CONF": config])
+        #expect(r.status != 0)
+        #expect(r.text.isEmpty)
+        #expect(r.stderr.contains("libcrypto failed while reading the age identities from SOPS_AGE_KEY_FILE"), "\(r.stderr)")
+        #expect(r.stderr.contains("OPENSSL_CONF"), "\(r.stderr)")
+        #expect(!r.stderr.contains("an identity line starts with"), "\(r.stderr)")
+        // The same key file reads again once the configuration is gone.
+        #expect(try ksecret(["decrypt", path]).status == 0)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KSecretAge
+import KSecretCrypto
 
 /// age identities from every place sops looks (Format.md §8), loaded once and on first use: ssh
 /// keys (`SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`), `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, and the default key file
@@ -104,9 +105,20 @@ public final class AgeKeyring {
             return [EncryptedAgeIdentities(source: source, cacheID: cacheID, contents: bytes, environment: environment)]
         }
         do { return try AgeKeyFile.parseIdentities(bytes, skippingUnsupported: true).identities } catch {
-            throw KSecretError(.couldNotRetrieveKey, "cannot read age identities from \(source)",
-                               hints: [Self.identityLinesHint], cause: error)
+            throw Self.identityError(error, code: .couldNotRetrieveKey, source: source, hints: [Self.identityLinesHint])
         }
+    }
+
+    /// Reading an identity derives its public key with libcrypto. When libcrypto itself fails (a
+    /// broken `openssl.cnf` or `OPENSSL_CONF`, a provider that does not load), the file is not to
+    /// blame: say so, with libcrypto's reason (never key material), instead of the file's format.
+    static func identityError(_ error: any Error, code: KSecretError.Code, source: String, hints: [String]) -> KSecretError {
+        if let crypto = error as? CryptoError, case .library = crypto {
+            return KSecretError(code, "libcrypto failed while reading the age identities from \(source): \(crypto)",
+                                hints: ["check the OpenSSL configuration (OPENSSL_CONF, else openssl.cnf in `openssl version -d`)"],
+                                cause: error)
+        }
+        return KSecretError(code, "cannot read age identities from \(source)", hints: hints, cause: error)
     }
 
     /// Runs `SOPS_AGE_KEY_CMD` without a shell (split like a shell would) and returns its output.
@@ -143,7 +155,7 @@ public final class AgeKeyring {
             return try AgeKeyFile.parseIdentities(Array(text.utf8), skippingUnsupported: true).identities
                 .compactMap { ($0 as? X25519Identity)?.recipient.string }
         } catch {
-            throw KSecretError(.couldNotReadInputFile, "cannot read age identities from \(path)", cause: error)
+            throw identityError(error, code: .couldNotReadInputFile, source: path, hints: [])
         }
     }
 }
