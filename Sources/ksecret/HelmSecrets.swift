@@ -10,7 +10,7 @@ struct HelmSecrets: ParsableCommand {
         shouldDisplay: false)
 
     static let usage = """
-    helm secrets [-b sops] [-q] COMMAND ARGS...
+    helm secrets [-b sops] [-q] [--ignore-missing-values] COMMAND ARGS...
 
       decrypt [-i] [--terraform] FILE   print the plaintext (-i: decrypt in place); extra arguments are ignored
       view FILE                         the same as decrypt
@@ -19,7 +19,11 @@ struct HelmSecrets: ParsableCommand {
       dir                               print the plugin directory
       template|install|upgrade|lint|diff|... ARGS
                                         run helm with every encrypted -f/--values FILE read through
-                                        secrets://FILE (decrypted in memory, never written to disk)
+                                        secrets://FILE (decrypted in memory, never written to disk);
+                                        -f ?FILE may be missing (it gives no values), -f sops!FILE
+                                        names the backend; --ignore-missing-values (or
+                                        HELM_SECRETS_IGNORE_MISSING_VALUES=true) allows every
+                                        -f/--set-file file to be missing
     """
 
     @Argument(parsing: .captureForPassthrough, help: "The helm-secrets command and its arguments.")
@@ -28,6 +32,7 @@ struct HelmSecrets: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             var rest = arguments[...]
+            var ignoreMissing = ProcessInfo.processInfo.environment["HELM_SECRETS_IGNORE_MISSING_VALUES"] == "true"
             // Global options, up to the first word that is not one (helm-pipeline.md §2.3).
             while let first = rest.first, first.hasPrefix("-") {
                 rest = rest.dropFirst()
@@ -39,7 +44,10 @@ struct HelmSecrets: ParsableCommand {
                     try Self.checkBackend(String(first.dropFirst("--backend=".count)))
                 case _ where first.hasPrefix("--backend-args="):
                     break
-                case "-q", "--quiet", "--ignore-missing-values", "--evaluate-templates", "--evaluate-templates-decode-secrets",
+                case "--ignore-missing-values":
+                    ignoreMissing = true
+                    if let value = rest.first, value == "true" || value == "false" { ignoreMissing = value == "true"; rest = rest.dropFirst() }
+                case "-q", "--quiet", "--evaluate-templates", "--evaluate-templates-decode-secrets",
                      "--decrypt-secrets-in-tmp-dir":
                     if let value = rest.first, value == "true" || value == "false" { rest = rest.dropFirst() }
                 case "-h", "--help":
@@ -66,7 +74,7 @@ struct HelmSecrets: ParsableCommand {
                 var downloader = HelmDownloader()
                 downloader.arguments = words
                 try downloader.run()
-            default: try Self.wrap([command] + words)
+            default: try Self.wrap([command] + words, ignoringMissing: ignoreMissing)
             }
         }
     }
@@ -134,9 +142,9 @@ struct HelmSecrets: ParsableCommand {
     }
 
     /// Wrapper mode: encrypted values files become `secrets://` URLs, then helm runs in our place.
-    static func wrap(_ helmArguments: [String]) throws {
+    static func wrap(_ helmArguments: [String], ignoringMissing: Bool) throws {
         let environment = KSecretEnvironment()
-        let rewritten = ValuesArgumentRewriter.rewrite(helmArguments) { path in
+        let rewritten = ValuesArgumentRewriter.rewrite(helmArguments, ignoringMissing: ignoringMissing) { path in
             guard let bytes = try? AtomicFile.read(path) else { return false }
             return HelmDownloader.encryptedFile(bytes, path: path) != nil
         }

@@ -384,7 +384,7 @@ struct BulkRekeyTests {
 
     @Test("rotate --all and audit --verify run SOPS_AGE_KEY_CMD once for all the files, not once per file")
     func keyCommandOnce() throws {
-        var repo = try Repo()
+        let repo = try Repo()
         defer { repo.remove() }
         try repo.write(".sops.yaml", "creation_rules:\n  - path_regex: \\.yaml$\n    age: \(repo.recipients[0])\n")
         for i in 0..<6 { try repo.encrypt("team/s\(i).yaml", Self.plain(i), to: [repo.recipients[0]]) }

@@ -334,6 +334,41 @@ struct HelmPluginTests {
         #expect(createdOnFailure.isEmpty, "files appeared: \(createdOnFailure.sorted())")
     }
 
+    @Test("helm secrets template reads ?FILE, sops!FILE and --ignore-missing-values as helm-secrets does",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func wrapperEntryPrefixes(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()
+        let missing = values.appendingPathComponent("absent.yaml").path
+        let template = ["template", "demo", Self.chart.path]
+
+        let (prefixed, created) = try watchingForNewFiles(in: watchedDirs) {
+            try self.helm(helm, ["secrets"] + template + ["-f", "?" + missing, "-f", "sops!" + file])
+        }
+        #expect(prefixed.status == 0, "\(prefixed.stderr)")
+        #expect(Self.renderedPassword(prefixed.text) == Self.expectedPassword)
+        #expect(created.isEmpty, "files appeared: \(created.sorted())")
+
+        // Without the prefix or the option, a missing file stops helm, as it stops helm-secrets.
+        let strict = try self.helm(helm, ["secrets"] + template + ["-f", missing, "-f", file])
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains("absent.yaml"), "\(strict.stderr)")
+
+        for allowing in [["secrets", "--ignore-missing-values"], ["secrets", "--ignore-missing-values", "true"]] {
+            let r = try self.helm(helm, allowing + template + ["-f", missing, "-f", file])
+            #expect(r.status == 0, "\(allowing): \(r.stderr)")
+            #expect(Self.renderedPassword(r.text) == Self.expectedPassword)
+        }
+        let fromEnvironment = try Peers.run(Peers.find(helm)!, ["secrets"] + template + ["-f", missing, "-f", file],
+                                            environment: helmEnvironment(helm).merging(["HELM_SECRETS_IGNORE_MISSING_VALUES": "true"]) { $1 },
+                                            directory: work)
+        #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderr)")
+        #expect(Self.renderedPassword(fromEnvironment.text) == Self.expectedPassword)
+        let turnedOff = try self.helm(helm, ["secrets", "--ignore-missing-values", "false"] + template + ["-f", missing, "-f", file])
+        #expect(turnedOff.status != 0)
+    }
+
     // MARK: helmfile
 
     @Test("helmfile 0.166 with helm 3.15 renders a release whose secrets: ksecret decrypts",

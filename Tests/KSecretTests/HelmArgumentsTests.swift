@@ -43,6 +43,25 @@ struct HelmArgumentsTests {
         #expect(output == ["-f", "plain.yaml,secrets://\u{0301}enc.yaml", "--set-file", "k=secrets://\u{0301}enc.yaml"])
     }
 
+    @Test("helm-secrets' ?FILE and sops!FILE prefixes go to the downloader; another name! is part of a file name")
+    func rewriteEntryPrefixes() {
+        let output = ValuesArgumentRewriter.rewrite(["-f", "?gone.yaml,sops!enc.yaml,vals!x.yaml,odd!name.yaml", "--set-file", "k=?gone.txt"],
+                                                    exists: { _ in false }) { _ in false }
+        #expect(output == ["-f", "secrets://?gone.yaml,secrets://sops!enc.yaml,secrets://vals!x.yaml,odd!name.yaml",
+                           "--set-file", "k=secrets://?gone.txt"])
+    }
+
+    @Test("ignoring missing values: a missing -f or --set-file file is read as ?FILE, present ones as before")
+    func rewriteIgnoringMissing() {
+        let present: Set<String> = ["plain.yaml", "enc.yaml"], encrypted: Set<String> = ["enc.yaml"]
+        let input = ["-f", "plain.yaml,gone.yaml", "--values=enc.yaml", "--set-file", "k=gone.txt", "-f", "secrets://gone.yaml"]
+        let allowed = ValuesArgumentRewriter.rewrite(input, ignoringMissing: true, exists: present.contains) { encrypted.contains($0) }
+        #expect(allowed == ["-f", "plain.yaml,secrets://?gone.yaml", "--values=secrets://enc.yaml", "--set-file", "k=secrets://?gone.txt",
+                            "-f", "secrets://gone.yaml"])
+        let strict = ValuesArgumentRewriter.rewrite(input, exists: present.contains) { encrypted.contains($0) }
+        #expect(strict == ["-f", "plain.yaml,gone.yaml", "--values=secrets://enc.yaml", "--set-file", "k=gone.txt", "-f", "secrets://gone.yaml"])
+    }
+
     @Test("the plugin manifests are legacy format: no apiVersion, no command: key, no args:, CLI and getter apart")
     func manifests() {
         let cli = HelmPluginLayout.manifest(for: HelmPluginLayout.cliName)

@@ -68,16 +68,22 @@ public struct SecretsURL: Sendable, Equatable {
         }
     }
 
+    /// The backend a `name!` prefix names (helm-secrets' per-file backend), if `text` starts with one.
+    /// A `!` further on (after a `/` or `.`) is part of the path, not a backend.
+    public static func backendPrefix(_ text: String) -> String? {
+        guard let bang = text.firstIndex(of: "!") else { return nil }
+        let name = String(text[..<bang])
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
+        return name
+    }
+
     /// Removes a `backend!` prefix; only `sops` is accepted.
     private static func stripBackend(_ text: String) throws -> String {
-        guard let bang = text.firstIndex(of: "!") else { return text }
-        let name = String(text[..<bang])
-        // A `!` further on (after a `/` or `.`) is part of the path, not a backend.
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return text }
+        guard let name = backendPrefix(text) else { return text }
         guard name == "sops" else {
             throw KSecretError(.generic, "backend \(name) is not supported; ksecret is the sops backend",
                                hints: ["drop the \(name)! prefix"])
         }
-        return String(text[text.index(after: bang)...])
+        return String(text.dropFirst(name.count + 1))
     }
 }

@@ -8,8 +8,16 @@ import Foundation
 /// (`-f a.yaml,b.yaml`; `\,` is an escaped comma). Entries that are URLs (`scheme://`) and files
 /// that are not encrypted are left as they are. `--set-file KEY=FILE[,KEY=FILE]` (and
 /// `--set-file=`) entries are treated the same way. Everything else on the line is untouched.
+///
+/// helm-secrets' entry prefixes go to the downloader, which reads them as in a `secrets://` URL:
+/// `?FILE` (the file may be missing: it then gives no values) and `sops!FILE` (the backend). With
+/// `ignoringMissing` (`--ignore-missing-values`, `HELM_SECRETS_IGNORE_MISSING_VALUES=true`), every
+/// missing file is read as `?FILE`.
 public enum ValuesArgumentRewriter {
-    public static func rewrite(_ arguments: [String], isEncrypted: (String) -> Bool) -> [String] {
+    public static func rewrite(_ arguments: [String], ignoringMissing: Bool = false,
+                               exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) },
+                               isEncrypted: (String) -> Bool) -> [String] {
+        let route = { (entry: String) in Self.route(entry, ignoringMissing: ignoringMissing, exists: exists, isEncrypted: isEncrypted) }
         var result: [String] = []
         var index = 0
         while index < arguments.count {
@@ -20,24 +28,24 @@ public enum ValuesArgumentRewriter {
             }
             if (argument == "-f" || argument == "--values"), index + 1 < arguments.count {
                 result.append(argument)
-                result.append(rewriteList(arguments[index + 1], isEncrypted: isEncrypted))
+                result.append(rewriteList(arguments[index + 1], route: route))
                 index += 2
                 continue
             }
             if argument == "--set-file", index + 1 < arguments.count {
                 result.append(argument)
-                result.append(rewriteSetFiles(arguments[index + 1], isEncrypted: isEncrypted))
+                result.append(rewriteSetFiles(arguments[index + 1], route: route))
                 index += 2
                 continue
             }
             if argument.hasPrefix("--set-file=") {
-                result.append("--set-file=" + rewriteSetFiles(String(argument.dropFirst("--set-file=".count)), isEncrypted: isEncrypted))
+                result.append("--set-file=" + rewriteSetFiles(String(argument.dropFirst("--set-file=".count)), route: route))
             } else if argument.hasPrefix("--values=") {
-                result.append("--values=" + rewriteList(String(argument.dropFirst("--values=".count)), isEncrypted: isEncrypted))
+                result.append("--values=" + rewriteList(String(argument.dropFirst("--values=".count)), route: route))
             } else if argument.hasPrefix("-f"), !argument.hasPrefix("--"), argument.count > 2 {
                 var value = String(argument.dropFirst(2))
                 if value.hasPrefix("=") { value.removeFirst() }
-                result.append("-f" + rewriteList(value, isEncrypted: isEncrypted))
+                result.append("-f" + rewriteList(value, route: route))
             } else {
                 result.append(argument)
             }
@@ -46,22 +54,32 @@ public enum ValuesArgumentRewriter {
         return result
     }
 
-    /// One `-f` value: a comma-separated list, each entry rewritten on its own.
-    static func rewriteList(_ value: String, isEncrypted: (String) -> Bool) -> String {
-        splitEntries(value).map { entry in
-            let path = entry.replacingBytes(of: "\\,", with: ",")
-            guard !entry.contains("://"), isEncrypted(path) else { return entry }
+    /// One file entry as helm is to read it: through `secrets://` when it is encrypted, carries a
+    /// helm-secrets prefix, or is missing while missing files are allowed; else as it is.
+    static func route(_ entry: String, ignoringMissing: Bool, exists: (String) -> Bool, isEncrypted: (String) -> Bool) -> String {
+        guard !entry.isEmpty, !entry.contains("://") else { return entry }
+        if entry.hasPrefix("?") || SecretsURL.backendPrefix(entry).map(helmSecretsBackends.contains) == true {
             return "secrets://" + entry
-        }.joined(separator: ",")
+        }
+        let path = entry.replacingBytes(of: "\\,", with: ",")
+        if ignoringMissing, !exists(path) { return "secrets://?" + entry }
+        return isEncrypted(path) ? "secrets://" + entry : entry
+    }
+
+    /// The backends helm-secrets knows by name; `name!FILE` with another name is a file name to it.
+    static let helmSecretsBackends: Set<String> = ["sops", "vals", "noop"]
+
+    /// One `-f` value: a comma-separated list, each entry rewritten on its own.
+    static func rewriteList(_ value: String, route: (String) -> String) -> String {
+        splitEntries(value).map(route).joined(separator: ",")
     }
 
     /// One `--set-file` value: `KEY=FILE` pairs, comma-separated.
-    static func rewriteSetFiles(_ value: String, isEncrypted: (String) -> Bool) -> String {
+    static func rewriteSetFiles(_ value: String, route: (String) -> String) -> String {
         splitEntries(value).map { pair in
             guard let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) else { return pair }
             let file = String(decoding: pair.utf8[pair.utf8.index(after: equals)...], as: UTF8.self)
-            guard !file.isEmpty, !file.contains("://"), isEncrypted(file.replacingBytes(of: "\\,", with: ",")) else { return pair }
-            return String(decoding: pair.utf8[...equals], as: UTF8.self) + "secrets://" + file
+            return String(decoding: pair.utf8[...equals], as: UTF8.self) + route(file)
         }.joined(separator: ",")
     }
 
