@@ -70,6 +70,7 @@ struct HelmDownloader: ParsableCommand {
             throw KSecretError(.noFileSpecified, "\(file) does not exist",
                                hints: ["a relative path is relative to the directory helm runs in (\(environment.currentDirectory))"])
         }
+        try ValuesPathPolicy(environment: environment).check(file)
         let bytes = try AtomicFile.read(file)
         guard let parsed = encryptedFile(bytes, path: file) else { return bytes }
         return try SecretsEngine(environment: environment).open(parsed: parsed, path: file, forRewrite: false)

@@ -144,7 +144,11 @@ struct HelmSecrets: ParsableCommand {
     /// Wrapper mode: encrypted values files become `secrets://` URLs, then helm runs in our place.
     static func wrap(_ helmArguments: [String], ignoringMissing: Bool) throws {
         let environment = KSecretEnvironment()
-        let rewritten = ValuesArgumentRewriter.rewrite(helmArguments, ignoringMissing: ignoringMissing) { path in
+        // With helm-secrets' path restrictions on, every values file goes through the downloader,
+        // which applies them (to plain files too, as helm-secrets does).
+        let restricted = ValuesPathPolicy(environment: environment).restricts
+        let rewritten = ValuesArgumentRewriter.rewrite(helmArguments, ignoringMissing: ignoringMissing,
+                                                       allThroughDownloader: restricted) { path in
             guard let bytes = try? AtomicFile.read(path) else { return false }
             return HelmDownloader.encryptedFile(bytes, path: path) != nil
         }

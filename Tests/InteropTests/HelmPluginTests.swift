@@ -369,6 +369,52 @@ struct HelmPluginTests {
         #expect(turnedOff.status != 0)
     }
 
+    @Test("HELM_SECRETS_VALUES_ALLOW_*=false refuse absolute, climbing and symlinked values files, in secrets:// and the wrapper",
+          .enabled(if: helmsPresent, missingHelms), arguments: helms)
+    func valuesPathRestrictions(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()                       // values/secrets.yaml: work/ is helm's directory
+        let link = work.appendingPathComponent("link.yaml").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
+        let plainInside = work.appendingPathComponent("plain.yaml")
+        try FileManager.default.copyItem(at: Self.demoPlain, to: plainInside)
+        let template = ["template", "demo", Self.chart.path]
+        func run(_ args: [String], _ variables: [String: String]) throws -> Peers.Result {
+            try Peers.run(Peers.find(helm)!, args, environment: helmEnvironment(helm).merging(variables) { $1 }, directory: work)
+        }
+        let refuse = ["HELM_SECRETS_VALUES_ALLOW_SYMLINKS": "false", "HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH": "false",
+                      "HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL": "false"]
+        let cases: [(args: [String], variable: String)] = [
+            (template + ["-f", "secrets://" + file], "HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH"),
+            (template + ["-f", "secrets://../values/secrets.yaml"], "HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL"),
+            (template + ["-f", "secrets://link.yaml"], "HELM_SECRETS_VALUES_ALLOW_SYMLINKS"),
+            (["secrets"] + template + ["-f", plainInside.path], "HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH"),
+            (["secrets"] + template + ["-f", "link.yaml"], "HELM_SECRETS_VALUES_ALLOW_SYMLINKS"),
+        ]
+        for (args, variable) in cases {
+            let refused = try run(args, refuse)
+            #expect(refused.status != 0, "\(args)")
+            #expect(refused.stderr.contains("\(variable)=false refuses"), "\(args): \(refused.stderr)")
+            #expect(Self.renderedPassword(refused.text) == nil)
+            // Each is read by default, and with only the other two kinds refused.
+            var others = refuse
+            others[variable] = nil
+            for variables in [[:], others] {
+                let r = try run(args, variables)
+                #expect(r.status == 0, "\(args) \(variables): \(r.stderr)")
+                #expect(Self.renderedPassword(r.text) == Self.expectedPassword, "\(args) \(variables)")
+            }
+        }
+        // A relative path inside the directory passes every restriction, through the wrapper too.
+        try FileManager.default.copyItem(atPath: file, toPath: work.appendingPathComponent("inside.yaml").path)
+        for args in [template + ["-f", "secrets://inside.yaml"], ["secrets"] + template + ["-f", "inside.yaml", "-f", "plain.yaml"]] {
+            let r = try run(args, refuse)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            #expect(Self.renderedPassword(r.text) == Self.expectedPassword, "\(args)")
+        }
+    }
+
     // MARK: helmfile
 
     @Test("helmfile 0.166 with helm 3.15 renders a release whose secrets: ksecret decrypts",

@@ -62,6 +62,48 @@ struct HelmArgumentsTests {
         #expect(strict == ["-f", "plain.yaml,gone.yaml", "--values=secrets://enc.yaml", "--set-file", "k=gone.txt", "-f", "secrets://gone.yaml"])
     }
 
+    @Test("helm-secrets' values path restrictions: each kind refused only when its variable is false")
+    func valuesPathPolicy() throws {
+        func policy(_ variables: [String: String]) -> ValuesPathPolicy {
+            ValuesPathPolicy(environment: KSecretEnvironment(variables: variables, currentDirectory: "/work"))
+        }
+        let open = policy([:])
+        #expect(!open.restricts)
+        for path in ["/abs/s.yaml", "../up.yaml", "a/../b.yaml", "C:\\s.yaml", "link.yaml"] {
+            #expect(throws: Never.self) { try open.check(path, isSymlink: { _ in true }) }
+        }
+
+        let absolute = policy(["HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH": "false"])
+        #expect(absolute.restricts)
+        for path in ["/abs/s.yaml", "\\share\\s.yaml", "C:s.yaml"] {
+            let error = try #require(throws: KSecretError.self) { try absolute.check(path, isSymlink: { _ in false }) }
+            #expect(error.message.contains("absolute path") && error.message.contains("HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH=false"))
+        }
+        #expect(throws: Never.self) { try absolute.check("values/s.yaml", isSymlink: { _ in false }) }
+        #expect(throws: Never.self) { try absolute.check("../s.yaml", isSymlink: { _ in false }) }
+
+        let traversal = policy(["HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL": "FALSE"])
+        for path in ["../s.yaml", "values/../../s.yaml", "values/..", "/abs/../s.yaml"] {
+            let error = try #require(throws: KSecretError.self) { try traversal.check(path, isSymlink: { _ in false }) }
+            #expect(error.message.contains("HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL=false"))
+        }
+        // By bytes: a combining mark after the slash does not hide the `../`.
+        #expect(throws: KSecretError.self) { try traversal.check("../\u{0301}s.yaml", isSymlink: { _ in false }) }
+        #expect(throws: Never.self) { try traversal.check("values/s..yaml", isSymlink: { _ in false }) }
+
+        let symlinks = policy(["HELM_SECRETS_VALUES_ALLOW_SYMLINKS": "false", "HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH": "true"])
+        #expect(throws: KSecretError.self) { try symlinks.check("link.yaml", isSymlink: { $0 == "link.yaml" }) }
+        #expect(throws: Never.self) { try symlinks.check("file.yaml", isSymlink: { $0 == "link.yaml" }) }
+        #expect(throws: Never.self) { try symlinks.check("/abs/file.yaml", isSymlink: { _ in false }) }
+    }
+
+    @Test("every local values file goes through the downloader when asked, plain ones too; URLs stay")
+    func rewriteAllThroughDownloader() {
+        let output = ValuesArgumentRewriter.rewrite(["-f", "plain.yaml,/abs/p.yaml", "--set-file", "k=t.txt", "-f", "https://x/v.yaml"],
+                                                    allThroughDownloader: true, exists: { _ in true }) { _ in false }
+        #expect(output == ["-f", "secrets://plain.yaml,secrets:///abs/p.yaml", "--set-file", "k=secrets://t.txt", "-f", "https://x/v.yaml"])
+    }
+
     @Test("the plugin manifests are legacy format: no apiVersion, no command: key, no args:, CLI and getter apart")
     func manifests() {
         let cli = HelmPluginLayout.manifest(for: HelmPluginLayout.cliName)

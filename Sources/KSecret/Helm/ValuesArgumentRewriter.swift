@@ -12,12 +12,16 @@ import Foundation
 /// helm-secrets' entry prefixes go to the downloader, which reads them as in a `secrets://` URL:
 /// `?FILE` (the file may be missing: it then gives no values) and `sops!FILE` (the backend). With
 /// `ignoringMissing` (`--ignore-missing-values`, `HELM_SECRETS_IGNORE_MISSING_VALUES=true`), every
-/// missing file is read as `?FILE`.
+/// missing file is read as `?FILE`. With `allThroughDownloader` every local file goes through
+/// `secrets://`, plain ones too (the downloader passes them through): a `ValuesPathPolicy` that
+/// restricts paths is then applied to each file in one place.
 public enum ValuesArgumentRewriter {
-    public static func rewrite(_ arguments: [String], ignoringMissing: Bool = false,
+    public static func rewrite(_ arguments: [String], ignoringMissing: Bool = false, allThroughDownloader: Bool = false,
                                exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) },
                                isEncrypted: (String) -> Bool) -> [String] {
-        let route = { (entry: String) in Self.route(entry, ignoringMissing: ignoringMissing, exists: exists, isEncrypted: isEncrypted) }
+        let route = { (entry: String) in
+            Self.route(entry, ignoringMissing: ignoringMissing, exists: exists) { allThroughDownloader || isEncrypted($0) }
+        }
         var result: [String] = []
         var index = 0
         while index < arguments.count {
