@@ -29,6 +29,7 @@ struct HelmDownloader: ParsableCommand {
 
     /// The bytes helm gets for a URL.
     static func fetch(_ url: SecretsURL, environment: KSecretEnvironment) throws -> [UInt8] {
+        try HelmSecrets.checkBackendVariable(environment)
         var environment = environment
         let file: String
         switch url.source {

@@ -33,6 +33,7 @@ struct HelmSecrets: ParsableCommand {
         try Diagnostics.run {
             var rest = arguments[...]
             var ignoreMissing = ProcessInfo.processInfo.environment["HELM_SECRETS_IGNORE_MISSING_VALUES"] == "true"
+            try Self.checkBackendVariable(KSecretEnvironment())
             // Global options, up to the first word that is not one (helm-pipeline.md §2.3).
             while let first = rest.first, first.hasPrefix("-") {
                 rest = rest.dropFirst()
@@ -83,6 +84,14 @@ struct HelmSecrets: ParsableCommand {
         guard name == "sops" else {
             throw KSecretError(.generic, "backend \(name) is not supported; ksecret is the sops backend")
         }
+    }
+
+    /// helm-secrets' `HELM_SECRETS_BACKEND`: another backend would read the files differently
+    /// (vals resolves `ref+` references), so it is refused rather than ignored.
+    static func checkBackendVariable(_ environment: KSecretEnvironment) throws {
+        guard let name = environment["HELM_SECRETS_BACKEND"], name != "sops" else { return }
+        throw KSecretError(.generic, "HELM_SECRETS_BACKEND=\(name) is not supported; ksecret is the sops backend",
+                           hints: ["unset HELM_SECRETS_BACKEND, or set it to sops"])
     }
 
     /// Splits `[-i] [--terraform] FILE [ignored...]` the way helm-secrets does: the first

@@ -367,6 +367,18 @@ struct HelmPluginTests {
         #expect(Self.renderedPassword(fromEnvironment.text) == Self.expectedPassword)
         let turnedOff = try self.helm(helm, ["secrets", "--ignore-missing-values", "false"] + template + ["-f", missing, "-f", file])
         #expect(turnedOff.status != 0)
+
+        // Another backend, by variable or by prefix, is refused by name rather than read as sops.
+        for (args, variables) in [(["secrets"] + template + ["-f", file], ["HELM_SECRETS_BACKEND": "vals"]),
+                                  (template + ["-f", "secrets://" + file], ["HELM_SECRETS_BACKEND": "vals"]),
+                                  (["secrets"] + template + ["-f", "vals!" + file], [:])] {
+            let r = try Peers.run(Peers.find(helm)!, args, environment: helmEnvironment(helm).merging(variables) { $1 }, directory: work)
+            #expect(r.status != 0, "\(args)")
+            #expect(r.stderr.contains("vals is not supported"), "\(args): \(r.stderr)")
+        }
+        let sopsNamed = try Peers.run(Peers.find(helm)!, template + ["-f", "secrets://" + file],
+                                      environment: helmEnvironment(helm).merging(["HELM_SECRETS_BACKEND": "sops"]) { $1 }, directory: work)
+        #expect(Self.renderedPassword(sopsNamed.text) == Self.expectedPassword, "\(sopsNamed.stderr)")
     }
 
     @Test("HELM_SECRETS_VALUES_ALLOW_*=false refuse absolute, climbing and symlinked values files, in secrets:// and the wrapper",
