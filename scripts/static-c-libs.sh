@@ -53,8 +53,17 @@ for module in libcrypto gpgme yaml-0.1; do
 done
 
 # libstdc++: the static Swift runtime's link line names -lstdc++; the archive found first wins.
-libstdcxx="$("${CXX:-c++}" -print-file-name=libstdc++.a 2>/dev/null || true)"
-if [[ "$libstdcxx" == /* && -f "$libstdcxx" ]]; then
+# Any of the C or C++ compilers knows where GCC's libstdc++-dev put it.
+libstdcxx=""
+for compiler in "${CXX:-}" c++ g++ gcc cc; do
+    [[ -n "$compiler" ]] && command -v "$compiler" >/dev/null || continue
+    candidate="$("$compiler" -print-file-name=libstdc++.a 2>/dev/null || true)"
+    if [[ "$candidate" == /* && -f "$candidate" ]]; then
+        libstdcxx="$candidate"
+        break
+    fi
+done
+if [[ -n "$libstdcxx" ]]; then
     ln -sfn "$libstdcxx" "$dir/lib/libstdc++.a"
 else
     echo "static-c-libs: libstdc++.a not found (g++'s libstdc++-dev ships it); or build with STATIC_C_LIBS=0" >&2
