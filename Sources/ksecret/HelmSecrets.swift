@@ -32,17 +32,22 @@ struct HelmSecrets: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             var rest = arguments[...]
-            var ignoreMissing = ProcessInfo.processInfo.environment["HELM_SECRETS_IGNORE_MISSING_VALUES"] == "true"
-            try Self.checkBackendVariable(KSecretEnvironment())
+            let environment = KSecretEnvironment()
+            var ignoreMissing = environment["HELM_SECRETS_IGNORE_MISSING_VALUES"] == "true"
+            var backendGiven = false
             // Global options, up to the first word that is not one (helm-pipeline.md §2.3).
             while let first = rest.first, first.hasPrefix("-") {
                 rest = rest.dropFirst()
                 switch first {
                 case "-b", "--backend", "-a", "--backend-args":
                     guard let value = rest.popFirst() else { throw KSecretError(.generic, "\(first) needs a value") }
-                    if first == "-b" || first == "--backend" { try Self.checkBackend(value) }
+                    if first == "-b" || first == "--backend" {
+                        try Self.checkBackend(value)
+                        backendGiven = true
+                    }
                 case _ where first.hasPrefix("--backend="):
                     try Self.checkBackend(String(first.dropFirst("--backend=".count)))
+                    backendGiven = true
                 case _ where first.hasPrefix("--backend-args="):
                     break
                 case "--ignore-missing-values":
@@ -65,6 +70,8 @@ struct HelmSecrets: ParsableCommand {
                 throw KSecretError(.generic, "helm secrets needs a command", hints: Self.usage.split(separator: "\n").map(String.init))
             }
             let words = Array(rest)
+            // -b sops on the command line wins over the variable, as in helm-secrets.
+            if !backendGiven, !["help", "dir"].contains(command) { try Self.checkBackendVariable(environment) }
             switch command {
             case "decrypt", "view": try Self.decrypt(words)
             case "encrypt": try Self.encrypt(words)
@@ -75,7 +82,7 @@ struct HelmSecrets: ParsableCommand {
                 var downloader = HelmDownloader()
                 downloader.arguments = words
                 try downloader.run()
-            default: try Self.wrap([command] + words, ignoringMissing: ignoreMissing)
+            default: try Self.wrap([command] + words, ignoringMissing: ignoreMissing, environment: environment)
             }
         }
     }
@@ -151,8 +158,7 @@ struct HelmSecrets: ParsableCommand {
     }
 
     /// Wrapper mode: encrypted values files become `secrets://` URLs, then helm runs in our place.
-    static func wrap(_ helmArguments: [String], ignoringMissing: Bool) throws {
-        let environment = KSecretEnvironment()
+    static func wrap(_ helmArguments: [String], ignoringMissing: Bool, environment: KSecretEnvironment) throws {
         // With helm-secrets' path restrictions on, every values file goes through the downloader,
         // which applies them (to plain files too, as helm-secrets does).
         let restricted = ValuesPathPolicy(environment: environment).restricts
@@ -162,6 +168,10 @@ struct HelmSecrets: ParsableCommand {
             return HelmDownloader.encryptedFile(bytes, path: path) != nil
         }
         let helm = environment["HELM_SECRETS_HELM_PATH"] ?? environment["HELM_BIN"] ?? "helm"
+        // The backend is sops by now (checked, or `-b sops` given): the downloader helm runs must
+        // not refuse the files over a HELM_SECRETS_BACKEND that `-b` overrode. exec passes on
+        // this process's environment.
+        unsetenv("HELM_SECRETS_BACKEND")
         try? FileHandle.standardOutput.synchronize()
         throw Executables.exec([helm] + rewritten, environment: environment)
     }

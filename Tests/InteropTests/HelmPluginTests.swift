@@ -379,6 +379,14 @@ struct HelmPluginTests {
         let sopsNamed = try Peers.run(Peers.find(helm)!, template + ["-f", "secrets://" + file],
                                       environment: helmEnvironment(helm).merging(["HELM_SECRETS_BACKEND": "sops"]) { $1 }, directory: work)
         #expect(Self.renderedPassword(sopsNamed.text) == Self.expectedPassword, "\(sopsNamed.stderr)")
+        // -b sops wins over the variable, down to the downloader helm runs.
+        let overridden = try Peers.run(Peers.find(helm)!, ["secrets", "-b", "sops"] + template + ["-f", file],
+                                       environment: helmEnvironment(helm).merging(["HELM_SECRETS_BACKEND": "vals"]) { $1 }, directory: work)
+        #expect(Self.renderedPassword(overridden.text) == Self.expectedPassword, "\(overridden.stderr)")
+        // help and dir need no backend.
+        let help = try Peers.run(Peers.find(helm)!, ["secrets", "help"],
+                                 environment: helmEnvironment(helm).merging(["HELM_SECRETS_BACKEND": "vals"]) { $1 }, directory: work)
+        #expect(help.status == 0, "\(help.stderr)")
     }
 
     @Test("HELM_SECRETS_VALUES_ALLOW_*=false refuse absolute, climbing and symlinked values files, in secrets:// and the wrapper",
