@@ -16,7 +16,7 @@ struct KSecretNet: ParsableCommand {
         abstract: "ksecret's network helper: PostgreSQL and Namecheap dynamic DNS flows, Vault/OpenBao transit; run by ksecret.",
         discussion: "Run through `ksecret db ...` and `ksecret ddns ...`.",
         version: KSecretNetVersion.current,
-        subcommands: [DB.self, DDNS.self, Transit.self])
+        subcommands: [DB.self, DDNS.self, Transit.self, Fetch.self])
 }
 
 enum KSecretNetVersion {

@@ -40,6 +40,8 @@ struct HelmDownloader: ParsableCommand {
                 .plaintext(format: .json)
         case .file(let path):
             file = path
+        case .remote(let address):
+            return try remote(address, url: url, environment: environment)
         case .ageImport(let keys, let path):
             try checkImport(allowed: "HELM_SECRETS_ALLOW_AGE_IMPORT", key: keys, environment: environment)
             guard FileManager.default.fileExists(atPath: keys) else {
@@ -75,6 +77,30 @@ struct HelmDownloader: ParsableCommand {
         let bytes = try AtomicFile.read(file)
         guard let parsed = encryptedFile(bytes, path: file) else { return bytes }
         return try SecretsEngine(environment: environment).open(parsed: parsed, path: file, forRewrite: false)
+            .plaintext(format: parsed.format)
+    }
+
+    /// `secrets://https://…`: the file fetched by ksecret-net (the HTTP client lives there), kept
+    /// in memory, then decrypted like a local one; its name in messages has no credentials.
+    private static func remote(_ address: String, url: SecretsURL, environment: KSecretEnvironment) throws -> [UInt8] {
+        let shown = SecretsURL.redacted(address)
+        let expanded = environment["HELM_SECRETS_URL_VARIABLE_EXPANSION"]?.lowercased() == "true"
+            ? try SecretsURL.expandingVariables(address, environment: environment) : address
+        guard let outcome = try NetHelper.run(["fetch"], input: Array(expanded.utf8) + [0x0A], environment: environment) else {
+            throw KSecretError(.generic, "ksecret-net, which fetches http(s) values files, was not found beside ksecret or on PATH",
+                               hints: ["install both binaries (make install) or set KSECRET_NET to its path"])
+        }
+        switch outcome.status {
+        case 0: break
+        case 4 where url.ignoreMissing: return []
+        default:
+            throw KSecretError(.noFileSpecified, "cannot fetch \(shown): \(outcome.message ?? "ksecret-net exited with status \(outcome.status)")")
+        }
+        let bytes = outcome.output
+        // The format from the name at the end of the URL's path, as for a local file.
+        let name = String(shown.split(separator: "/").last ?? "values.yaml")
+        guard let parsed = encryptedFile(bytes, path: name) else { return bytes }
+        return try SecretsEngine(environment: environment).open(parsed: parsed, path: shown, forRewrite: false)
             .plaintext(format: parsed.format)
     }
 

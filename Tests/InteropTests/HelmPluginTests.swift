@@ -435,6 +435,64 @@ struct HelmPluginTests {
         }
     }
 
+    @Test("secrets://http(s)://… fetches the file (basic auth from the URL, NETRC or ${VAR}), decrypts it in memory, never shows the password",
+          .enabled(if: helmsPresent && Peers.find("python3") != nil, "needs helm3, helm4 (make peers) and python3"), arguments: helms)
+    func remoteValues(helm: String) throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        try install(helm)
+        let file = try encryptedByKsecret()
+        let served = root.appendingPathComponent("served")
+        try FileManager.default.createDirectory(at: served.appendingPathComponent("private"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: file, toPath: served.appendingPathComponent("secrets.yaml").path)
+        try FileManager.default.copyItem(atPath: file, toPath: served.appendingPathComponent("private/secrets.yaml").path)
+        let password = "s3cr3t-Pw"
+        let server = try ValuesServer(root: served, credentials: "deploy:" + password)
+        defer { server.stop() }
+        let netrc = root.appendingPathComponent("netrc")
+        try Data("machine example.invalid login other password nope\nmachine 127.0.0.1\n  login deploy\n  password \(password)\n".utf8)
+            .write(to: netrc)
+        func run(_ args: [String], _ variables: [String: String] = [:]) throws -> Peers.Result {
+            try Peers.run(Peers.find(helm)!, ["template", "demo", Self.chart.path] + args,
+                          environment: helmEnvironment(helm).merging(variables) { $1 }, directory: work)
+        }
+
+        let (open, created) = try watchingForNewFiles(in: watchedDirs) { try run(["-f", "secrets://\(server.base)/secrets.yaml"]) }
+        #expect(open.status == 0, "\(open.stderr)")
+        #expect(Self.renderedPassword(open.text) == Self.expectedPassword)
+        #expect(created.isEmpty, "files appeared: \(created.sorted())")
+
+        let withUser = "secrets://http://deploy:\(password)@127.0.0.1:\(server.port)/private/secrets.yaml"
+        let viaNetrc = "secrets://\(server.base)/private/secrets.yaml"
+        let viaVariables = "secrets://http://${KS_USER}:${KS_PASSWORD}@127.0.0.1:\(server.port)/private/secrets.yaml"
+        for (url, variables) in [(withUser, [:]), (viaNetrc, ["NETRC": netrc.path]),
+                                 (viaVariables, ["HELM_SECRETS_URL_VARIABLE_EXPANSION": "true", "KS_USER": "deploy", "KS_PASSWORD": password])] {
+            let r = try run(["-f", url], variables)
+            #expect(r.status == 0, "\(url): \(r.stderr)")
+            #expect(Self.renderedPassword(r.text) == Self.expectedPassword, "\(url)")
+        }
+
+        // Failures name the file without its credentials.
+        let refused = try run(["-f", "secrets://http://deploy:wrong-\(password)@127.0.0.1:\(server.port)/private/secrets.yaml"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("cannot fetch http://127.0.0.1:\(server.port)/private/secrets.yaml: answered 401"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(password) && !refused.stderr.contains("deploy"), "\(refused.stderr)")
+        let unexpanded = try run(["-f", viaVariables], ["KS_USER": "deploy", "KS_PASSWORD": password])
+        #expect(unexpanded.status != 0, "without HELM_SECRETS_URL_VARIABLE_EXPANSION, ${VAR} is sent as written")
+        let unset = try run(["-f", viaVariables], ["HELM_SECRETS_URL_VARIABLE_EXPANSION": "true", "KS_USER": "deploy"])
+        #expect(unset.status != 0)
+        #expect(unset.stderr.contains("${KS_PASSWORD} in a secrets:// URL is not set"), "\(unset.stderr)")
+
+        let missing = try run(["-f", "secrets://\(server.base)/absent.yaml"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("absent.yaml: answered 404"), "\(missing.stderr)")
+        let optional = try run(["-f", "secrets://?\(server.base)/absent.yaml", "-f", "secrets://\(server.base)/secrets.yaml"])
+        #expect(optional.status == 0, "\(optional.stderr)")
+        #expect(Self.renderedPassword(optional.text) == Self.expectedPassword)
+        let down = try run(["-f", "secrets://?http://127.0.0.1:1/secrets.yaml"])
+        #expect(down.status != 0, "an unreachable server is an error even for ?URL")
+        #expect(down.stderr.contains("connection refused"), "\(down.stderr)")
+    }
+
     // MARK: helmfile
 
     @Test("helmfile 0.166 with helm 3.15 renders a release whose secrets: ksecret decrypts",

@@ -134,4 +134,23 @@ struct FlowsUnitTests {
         #expect(!PGFailure(message: "bad thing hunter2\u{0301} here", secrets: ["hunter2"]).message.contains("hunter2"))
         #expect(!PGFailure(message: "x'hunter'\u{0651}", secrets: ["hunter'"]).message.contains("hunter"))
     }
+
+    @Test(".netrc: the first entry for the host, else default; macdef bodies skipped; hosts compared without case")
+    func netrc() {
+        let text = """
+            machine other.example login a password b
+            macdef init
+            machine h.example login macro password inside
+
+            machine H.Example
+              login deploy
+              password s3cret
+            machine h.example login second password later
+            default login anon password guest
+            """
+        #expect(Netrc.credentials(for: "h.example", in: text).map { "\($0.login):\($0.password)" } == "deploy:s3cret")
+        #expect(Netrc.credentials(for: "elsewhere", in: text).map { "\($0.login):\($0.password)" } == "anon:guest")
+        #expect(Netrc.credentials(for: "elsewhere", in: "machine x login y password z") == nil)
+        #expect(Netrc.credentials(for: "x", in: "machine x login y").map { "\($0.login):\($0.password)" } == "y:")
+    }
 }

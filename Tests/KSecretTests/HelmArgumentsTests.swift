@@ -16,9 +16,24 @@ struct HelmArgumentsTests {
         #expect(try SecretsURL.parse("secrets://dir/odd!name.yaml") == SecretsURL(source: .file("dir/odd!name.yaml")))
     }
 
+    @Test("http(s) targets parse as remote; shown without credentials, query or fragment; ${VAR} expanded strictly")
+    func remoteURLs() throws {
+        #expect(try SecretsURL.parse("secrets://https://h.example/v/s.yaml") == SecretsURL(source: .remote("https://h.example/v/s.yaml")))
+        #expect(try SecretsURL.parse("secrets://?HTTP://u:p@h:8/s.yaml") == SecretsURL(source: .remote("HTTP://u:p@h:8/s.yaml"), ignoreMissing: true))
+        #expect(try SecretsURL.parse("secrets://sops!https://h/s.yaml") == SecretsURL(source: .remote("https://h/s.yaml")))
+        #expect(SecretsURL.redacted("https://user:p@ss@h.example:8443/a/s.yaml?token=x#f") == "https://h.example:8443/a/s.yaml")
+        #expect(SecretsURL.redacted("https://h.example/a@b/s.yaml") == "https://h.example/a@b/s.yaml")
+        let environment = KSecretEnvironment(variables: ["TOKEN": "t0k", "EMPTY": ""], currentDirectory: "/")
+        #expect(try SecretsURL.expandingVariables("https://${TOKEN}@h/${TOKEN}$TOKEN${EMPTY}", environment: environment)
+                == "https://t0k@h/t0k$TOKEN")
+        let unset = try #require(throws: KSecretError.self) { try SecretsURL.expandingVariables("https://${NOPE}@h/", environment: environment) }
+        #expect(unset.message.contains("${NOPE}"))
+        #expect(throws: KSecretError.self) { try SecretsURL.expandingVariables("https://${TOKEN@h/", environment: environment) }
+    }
+
     @Test("bad URLs are refused with a message", arguments: [
         "secrets+age-import://keys-only.txt", "secrets://vals!x.yaml", "myproto://x", "secrets://", "plain.yaml",
-        "secrets://https://example.com/s.yaml",
+        "secrets://s3://bucket/s.yaml", "secrets://git+https://example.com/r@s.yaml",
     ])
     func badURLs(url: String) {
         #expect(throws: KSecretError.self) { try SecretsURL.parse(url) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A value-file URL in one of helm-secrets' schemes, as helm hands it to the downloader.
 ///
-/// Syntax (helm-pipeline.md §2.5): `secrets://[?][backend!]PATH`,
+/// Syntax (helm-pipeline.md §2.5): `secrets://[?][backend!]PATH` (or an `http(s)://` URL),
 /// `secrets+age-import://[?][backend!]KEYS?PATH`, `secrets+gpg-import://[?][backend!]KEY?PATH`,
 /// `secrets+literal://[backend!]TEXT`. A leading `?` makes a missing file an empty document; the
 /// only backend ksecret knows is `sops` (the default), so any other `name!` is refused.
@@ -16,6 +16,8 @@ public struct SecretsURL: Sendable, Equatable {
         case gpgImport(key: String, file: String)
         /// Text given in the URL itself.
         case literal(String)
+        /// A file fetched over HTTP(S) (`secrets://https://…`), then decrypted like a local one.
+        case remote(String)
     }
 
     public var source: Source
@@ -47,8 +49,12 @@ public struct SecretsURL: Sendable, Equatable {
             if scheme == "secrets" {
                 guard !rest.isEmpty else { throw KSecretError(.noFileSpecified, "\(url) names no file") }
                 if rest.contains("://") {
-                    throw KSecretError(.generic, "\(scheme):// with a remote target is not supported by ksecret",
-                                       hints: ["fetch the file first and use secrets://<local path>"])
+                    let lower = rest.lowercased()
+                    if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
+                        return SecretsURL(source: .remote(rest), ignoreMissing: ignoreMissing)
+                    }
+                    throw KSecretError(.generic, "\(scheme):// with a \(rest.prefix { $0 != ":" }):// target is not supported by ksecret",
+                                       hints: ["fetch the file first and use secrets://<local path>; http(s):// targets are fetched"])
                 }
                 return SecretsURL(source: .file(rest), ignoreMissing: ignoreMissing)
             }
@@ -66,6 +72,41 @@ public struct SecretsURL: Sendable, Equatable {
             throw KSecretError(.generic, "unknown protocol \(scheme)://",
                                hints: ["ksecret's downloader handles \(protocols.map { $0 + "://" }.joined(separator: ", "))"])
         }
+    }
+
+    /// A remote address without what must not be shown in a message: the `user:password@` part,
+    /// the query and the fragment.
+    public static func redacted(_ address: String) -> String {
+        var bytes = Array(address.utf8)
+        if let end = bytes.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { bytes.removeSubrange(end...) }
+        if let schemeEnd = bytes.firstRange(of: Array("://".utf8))?.upperBound {
+            let authorityEnd = bytes[schemeEnd...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+            if let at = bytes[schemeEnd..<authorityEnd].lastIndex(of: UInt8(ascii: "@")) {
+                bytes.removeSubrange(schemeEnd...at)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// helm-secrets' `HELM_SECRETS_URL_VARIABLE_EXPANSION=true`: every `${NAME}` in a remote URL
+    /// is replaced by the variable's value (a token kept out of the chart's command line); an unset
+    /// one is an error naming it. Nothing else is expanded (`$NAME` stays as written).
+    public static func expandingVariables(_ text: String, environment: KSecretEnvironment) throws -> String {
+        var result = "", rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw KSecretError(.generic, "an unclosed ${ in a secrets:// URL", hints: ["write ${NAME}"])
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = environment.variables[name] else {
+                throw KSecretError(.generic, "${\(name)} in a secrets:// URL is not set",
+                                   hints: ["HELM_SECRETS_URL_VARIABLE_EXPANSION=true expands ${NAME} from the environment"])
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
     }
 
     /// The backend a `name!` prefix names (helm-secrets' per-file backend), if `text` starts with one.

@@ -71,37 +71,20 @@ public enum VaultTransitKeys {
     /// Runs the helper with `input` on its standard input. Its standard error carries a message
     /// line and `hint:` lines on failure; exit 3 is "unreachable", 4 "denied", 5 "key missing".
     static func runHelper(_ arguments: [String], input: [UInt8], environment: KSecretEnvironment) throws -> [UInt8] {
-        guard let helper = helperPath(environment: environment) else {
+        let outcome: NetHelper.Outcome?
+        do { outcome = try NetHelper.run(arguments, input: input, environment: environment) } catch var error as KSecretError {
+            error.code = .couldNotRetrieveKey
+            throw error
+        }
+        guard let outcome else {
             throw KSecretError(.couldNotRetrieveKey, "ksecret-net, which talks to Vault, was not found beside ksecret or on PATH",
                                hints: ["install both binaries (make install) or set KSECRET_NET to its path"])
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: helper)
-        process.arguments = arguments
-        process.environment = environment.variables
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        do { try process.run() } catch {
-            throw KSecretError(.couldNotRetrieveKey, "cannot run \(helper)", cause: error)
-        }
-        stdin.fileHandleForWriting.write(Data(input))
-        try? stdin.fileHandleForWriting.close()
-        nonisolated(unsafe) var errors = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errors = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let lines = String(decoding: errors, as: UTF8.self).split(separator: "\n").map(String.init)
-            let message = lines.first { !$0.hasPrefix("hint: ") } ?? "ksecret-net exited with status \(process.terminationStatus)"
-            let hints = lines.filter { $0.hasPrefix("hint: ") }.map { String($0.dropFirst(6)) }
+        guard outcome.status == 0 else {
             let encrypting = arguments.count > 1 && arguments[1] == "encrypt"
-            throw KSecretError(encrypting ? .noEncryptionKeyFound : .couldNotRetrieveKey, message, hints: hints)
+            throw KSecretError(encrypting ? .noEncryptionKeyFound : .couldNotRetrieveKey,
+                               outcome.message ?? "ksecret-net exited with status \(outcome.status)", hints: outcome.hints)
         }
-        return [UInt8](output)
+        return outcome.output
     }
 }

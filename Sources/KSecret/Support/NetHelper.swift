@@ -17,4 +17,43 @@ public enum NetHelper {
         }
         return nil
     }
+
+    /// What a run of the helper gave back.
+    public struct Outcome {
+        public var status: Int32
+        public var output: [UInt8]
+        /// Its standard error: the first line that is not a hint, and the `hint:` lines.
+        public var message: String?
+        public var hints: [String]
+    }
+
+    /// Runs the helper with `input` on its standard input (secrets and URLs with credentials go
+    /// there, never into its arguments); nil when the helper is not installed.
+    public static func run(_ arguments: [String], input: [UInt8], environment: KSecretEnvironment) throws -> Outcome? {
+        guard let helper = path(environment: environment) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: helper)
+        process.arguments = arguments
+        process.environment = environment.variables
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        do { try process.run() } catch {
+            throw KSecretError(.generic, "cannot run \(helper)", cause: error)
+        }
+        stdin.fileHandleForWriting.write(Data(input))
+        try? stdin.fileHandleForWriting.close()
+        nonisolated(unsafe) var errors = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errors = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        let lines = String(decoding: errors, as: UTF8.self).split(separator: "\n").map(String.init)
+        return Outcome(status: process.terminationStatus, output: [UInt8](output),
+                       message: lines.first { !$0.hasPrefix("hint: ") },
+                       hints: lines.filter { $0.hasPrefix("hint: ") }.map { String($0.dropFirst(6)) })
+    }
 }
