@@ -488,6 +488,10 @@ struct HelmPluginTests {
         let optional = try run(["-f", "secrets://?\(server.base)/absent.yaml", "-f", "secrets://\(server.base)/secrets.yaml"])
         #expect(optional.status == 0, "\(optional.stderr)")
         #expect(Self.renderedPassword(optional.text) == Self.expectedPassword)
+        // The wrapper sends http(s) values files through the downloader too (helm would hand over the ciphertext).
+        let wrapped = try Peers.run(Peers.find(helm)!, ["secrets", "template", "demo", Self.chart.path, "-f", "\(server.base)/secrets.yaml"],
+                                    environment: helmEnvironment(helm), directory: work)
+        #expect(Self.renderedPassword(wrapped.text) == Self.expectedPassword, "\(wrapped.stderr)")
         let down = try run(["-f", "secrets://?http://127.0.0.1:1/secrets.yaml"])
         #expect(down.status != 0, "an unreachable server is an error even for ?URL")
         #expect(down.stderr.contains("connection refused"), "\(down.stderr)")

@@ -112,11 +112,13 @@ struct HelmArgumentsTests {
         #expect(throws: Never.self) { try symlinks.check("/abs/file.yaml", isSymlink: { _ in false }) }
     }
 
-    @Test("every local values file goes through the downloader when asked, plain ones too; URLs stay")
+    @Test("every local values file goes through the downloader when asked, plain ones too; http(s) always, other URLs never")
     func rewriteAllThroughDownloader() {
         let output = ValuesArgumentRewriter.rewrite(["-f", "plain.yaml,/abs/p.yaml", "--set-file", "k=t.txt", "-f", "https://x/v.yaml"],
                                                     allThroughDownloader: true, exists: { _ in true }) { _ in false }
-        #expect(output == ["-f", "secrets://plain.yaml,secrets:///abs/p.yaml", "--set-file", "k=secrets://t.txt", "-f", "https://x/v.yaml"])
+        #expect(output == ["-f", "secrets://plain.yaml,secrets:///abs/p.yaml", "--set-file", "k=secrets://t.txt", "-f", "secrets://https://x/v.yaml"])
+        let urls = ValuesArgumentRewriter.rewrite(["-f", "HTTP://x/a.yaml,oci://r/c,s3://b/v.yaml"]) { _ in false }
+        #expect(urls == ["-f", "secrets://HTTP://x/a.yaml,oci://r/c,s3://b/v.yaml"])
     }
 
     @Test("the plugin manifests are legacy format: no apiVersion, no command: key, no args:, CLI and getter apart")

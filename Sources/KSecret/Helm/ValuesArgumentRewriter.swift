@@ -5,8 +5,9 @@ import Foundation
 /// a `.dec` file next to the source; ksecret never does).
 ///
 /// Handles `-f FILE`, `--values FILE`, `--values=FILE`, `-fFILE` and comma-separated lists
-/// (`-f a.yaml,b.yaml`; `\,` is an escaped comma). Entries that are URLs (`scheme://`) and files
-/// that are not encrypted are left as they are. `--set-file KEY=FILE[,KEY=FILE]` (and
+/// (`-f a.yaml,b.yaml`; `\,` is an escaped comma). http(s) URLs go through `secrets://` (the
+/// downloader fetches and, when needed, decrypts them); other URLs and files that are not
+/// encrypted are left as they are. `--set-file KEY=FILE[,KEY=FILE]` (and
 /// `--set-file=`) entries are treated the same way. Everything else on the line is untouched.
 ///
 /// helm-secrets' entry prefixes go to the downloader, which reads them as in a `secrets://` URL:
@@ -61,6 +62,10 @@ public enum ValuesArgumentRewriter {
     /// One file entry as helm is to read it: through `secrets://` when it is encrypted, carries a
     /// helm-secrets prefix, or is missing while missing files are allowed; else as it is.
     static func route(_ entry: String, ignoringMissing: Bool, exists: (String) -> Bool, isEncrypted: (String) -> Bool) -> String {
+        // http(s) files are fetched by the downloader, which decrypts them when they are encrypted
+        // (helm's own getter would hand helm the ciphertext); other URLs stay helm's.
+        let lower = entry.lowercased()
+        if lower.hasPrefix("https://") || lower.hasPrefix("http://") { return "secrets://" + entry }
         guard !entry.isEmpty, !entry.contains("://") else { return entry }
         if entry.hasPrefix("?") || SecretsURL.backendPrefix(entry).map(helmSecretsBackends.contains) == true {
             return "secrets://" + entry
