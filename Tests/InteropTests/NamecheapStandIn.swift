@@ -60,41 +60,17 @@ final class NamecheapStandIn {
 
     static var python: String? { Peers.find("python3") }
 
-    let process = Process()
-    let port: Int
+    let server: LoopbackPythonServer
     let log: URL
+    var port: Int { server.port }
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
     init(password: String, mode: String = "ok", in dir: URL) throws {
-        let scriptURL = dir.appendingPathComponent("namecheap-stand-in.py")
-        try Data(Self.script.utf8).write(to: scriptURL)
         log = dir.appendingPathComponent("stand-in-\(UUID().uuidString).log")
-        process.executableURL = URL(fileURLWithPath: try #require(Self.python))
-        process.arguments = [scriptURL.path, password, mode, log.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = try #require(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), "the stand-in did not start")
+        server = try LoopbackPythonServer(script: Self.script, name: "namecheap-stand-in.py", arguments: [password, mode, log.path], in: dir)
     }
 
-    deinit { stop() }
-
-    /// SIGKILL, not `terminate()`: the stand-in has nothing to clean up, and a SIGTERM could arrive
-    /// blocked (the mask of the test thread that spawned it is inherited), which left stand-ins
-    /// running after the test run.
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func stop() { server.stop() }
 
     /// The requests received so far: path and decoded query parameters.
     func requests() -> [(path: String, params: [String: String])] {

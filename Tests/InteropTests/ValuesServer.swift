@@ -28,36 +28,15 @@ final class ValuesServer {
     server.serve_forever()
     """#
 
-    let process = Process()
-    let port: Int
+    let server: LoopbackPythonServer
+    var port: Int { server.port }
     var base: String { "http://127.0.0.1:\(port)" }
 
     /// Serves `root`; `/private/` needs `user:password`.
     init(root: URL, credentials: String) throws {
-        let scriptURL = root.deletingLastPathComponent().appendingPathComponent("values-server.py")
-        try Data(Self.script.utf8).write(to: scriptURL)
-        process.executableURL = URL(fileURLWithPath: try #require(Peers.find("python3")))
-        process.arguments = [scriptURL.path, root.path, credentials]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = try #require(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), "the values server did not start")
+        server = try LoopbackPythonServer(script: Self.script, name: "values-server.py", arguments: [root.path, credentials],
+                                          in: root.deletingLastPathComponent())
     }
 
-    deinit { stop() }
-
-    /// SIGKILL: nothing to clean up, and a SIGTERM could arrive blocked (see NamecheapStandIn).
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func stop() { server.stop() }
 }
