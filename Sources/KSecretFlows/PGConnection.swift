@@ -139,6 +139,9 @@ struct PGFailure: Error, CustomStringConvertible {
         if m.contains("does not exist") && m.contains("database") { return .databaseMissing }
         if m.contains("server does not support ssl") { return .tlsUnsupported }
         if m.contains("too many connections") { return .tooManyConnections }
+        // Before the host checks: libpq puts "connection to server at … failed:" before TLS
+        // failures too (a certificate that does not name the host, no CA file, an unknown CA).
+        if m.contains("certificate") || m.contains("ssl error") { return .tls }
         if m.contains("connection refused") || m.contains("could not translate host name") || m.contains("timeout expired")
             || m.contains("no route to host") || m.contains("network is unreachable") || m.contains("could not connect")
             || m.contains("connection to server") && m.contains("failed") {

@@ -34,6 +34,48 @@ struct DatabaseFlowTests {
         }
     }
 
+    @Test("db check over TLS: require and verify-full against the server's CA connect; a certificate that does not name the host, or no CA, is a TLS failure, not an unreachable host")
+    func checkTLS() throws {
+        let pg = try PostgresCluster.start(tls: true)
+        defer { pg.stop() }
+        let w = try FlowsWorkspace.make()
+        defer { w.remove() }
+        let password = "tls-Secret-\(UUID().uuidString)"
+        try pg.createRole("app", password: password, database: "app")
+        func file(_ name: String, host: String, sslmode: String) throws -> String {
+            try w.encrypted(name, yaml: "db:\n" + FlowsWorkspace.dbYAML(host: host, port: pg.port, name: "app", user: "app", password: password, sslmode: sslmode))
+        }
+        let ca = try #require(pg.caFile)
+        // No ~/.postgresql of the runner's: libpq looks for root.crt under HOME.
+        let home = ["HOME": w.dir.path]
+
+        for (name, host, sslmode, variables) in [("require.yaml", "127.0.0.1", "require", home),
+                                                 ("verify.yaml", "localhost", "verify-full", home.merging(["PGSSLROOTCERT": ca]) { $1 })] {
+            let r = try w.ksecret(["db", "check", try file(name, host: host, sslmode: sslmode)], environment: variables)
+            #expect(r.status == 0, "\(sslmode): \(r.stderr)")
+            #expect(r.text.contains("tls: yes (TLSv1.3)"), "\(sslmode): \(r.text)")
+        }
+
+        let otherCA = w.dir.appendingPathComponent("other-ca.crt").path
+        let made = try Peers.run(try #require(Peers.find("openssl")), ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                                                        "-nodes", "-keyout", w.dir.appendingPathComponent("other-ca.key").path,
+                                                                        "-out", otherCA, "-days", "2", "-subj", "/CN=another CA"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let failures: [(file: String, variables: [String: String], libpq: String)] = [
+            (try file("ip.yaml", host: "127.0.0.1", sslmode: "verify-full"), home.merging(["PGSSLROOTCERT": ca]) { $1 }, "does not match host name"),
+            (try file("noca.yaml", host: "localhost", sslmode: "verify-full"), home, "root certificate file"),
+            (try file("otherca.yaml", host: "localhost", sslmode: "verify-ca"), home.merging(["PGSSLROOTCERT": otherCA]) { $1 }, "certificate verify failed"),
+        ]
+        for f in failures {
+            let r = try w.ksecret(["db", "check", f.file], environment: f.variables)
+            #expect(r.status == 33, "\(f.libpq): \(r.stderr)")
+            #expect(r.stderr.contains(": TLS failure"), "\(r.stderr)")
+            #expect(r.stderr.contains("hint: libpq: ") && r.stderr.contains(f.libpq), "\(r.stderr)")
+            #expect(r.stderr.contains("hint: check the server's certificate"), "\(r.stderr)")
+            #expect(!output(r).contains(password))
+        }
+    }
+
     @Test("db check: ok (version, TLS, timing); wrong password, missing database, TLS refused or required, server down: a cause, a hint, its exit code, no password")
     func check() throws {
         let pg = try PostgresCluster.start()

@@ -25,6 +25,8 @@ final class PostgresCluster {
     let port: Int
     private var running = false
     private let runAsPostgres = getuid() == 0
+    /// With TLS: the CA that signed the server's certificate (which names `localhost` only).
+    private(set) var caFile: String?
 
     var dataDirectory: String { root.appendingPathComponent("data").path }
 
@@ -38,14 +40,20 @@ final class PostgresCluster {
         try? FileManager.default.removeItem(at: root)
     }
 
-    /// initdb and start; a taken port is retried with another.
-    static func start() throws -> PostgresCluster {
+    /// initdb and start; a taken port is retried with another. With `tls`, the server also takes
+    /// TLS connections, with a certificate for `localhost` from a throwaway CA (`caFile`).
+    static func start(tls: Bool = false) throws -> PostgresCluster {
         let bin = try #require(binDirectory, "no initdb")
         let root = try Peers.temporaryDirectory()
         var cluster: PostgresCluster?
+        var certificates: String?
         for _ in 0..<3 {
             let candidate = PostgresCluster(root: root, port: try freeLoopbackPort())
-            if cluster == nil { try candidate.initdb(bin: bin) }
+            if certificates == nil {
+                try candidate.initdb(bin: bin)
+                if tls { certificates = try candidate.makeCertificates() }
+            }
+            candidate.caFile = certificates
             if (try? candidate.startServer()) != nil { cluster = candidate; break }
             cluster = nil
             candidate.running = false
@@ -65,9 +73,34 @@ final class PostgresCluster {
         try #require(r.status == 0, "initdb failed: \(r.stderr)")
     }
 
+    /// A CA and a server certificate for `localhost` (no IP address), made with the openssl
+    /// command, the key owned by the server's user; returns the CA's file.
+    private func makeCertificates() throws -> String {
+        let openssl = try #require(Peers.find("openssl"), "needs the openssl command (make deps)")
+        let ca = root.appendingPathComponent("ca.crt").path, caKey = root.appendingPathComponent("ca.key").path
+        let csr = root.appendingPathComponent("server.csr").path, ext = root.appendingPathComponent("server.ext").path
+        let cert = dataDirectory + "/server.crt", key = dataDirectory + "/server.key"
+        try Data("subjectAltName=DNS:localhost\n".utf8).write(to: URL(fileURLWithPath: ext))
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        for arguments in [["req", "-x509"] + ec + ["-keyout", caKey, "-out", ca, "-days", "2", "-subj", "/CN=ksecret test CA"],
+                          ["req"] + ec + ["-keyout", key, "-out", csr, "-subj", "/CN=localhost"],
+                          ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", cert, "-days", "2",
+                           "-extfile", ext]] {
+            let r = try Peers.run(openssl, arguments)
+            try #require(r.status == 0, "openssl \(arguments[0]): \(r.stderr)")
+        }
+        chmod(key, 0o600)
+        if runAsPostgres {
+            let chown = try Peers.run("/bin/chown", ["postgres:postgres", cert, key])
+            try #require(chown.status == 0, "\(chown.stderr)")
+        }
+        return ca
+    }
+
     private func startServer() throws {
         let bin = try #require(Self.binDirectory)
-        let options = "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories='\(root.path)' -c fsync=off -c max_connections=20"
+        var options = "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories='\(root.path)' -c fsync=off -c max_connections=20"
+        if caFile != nil { options += " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key" }
         let r = try runServerTool("\(bin)/pg_ctl", ["-D", dataDirectory, "-l", root.appendingPathComponent("server.log").path,
                                                     "-w", "-t", "30", "-o", options, "start"])
         running = r.status == 0

@@ -121,6 +121,8 @@ struct FlowsUnitTests {
         ("FATAL:  no pg_hba.conf entry for host \"127.0.0.1\", user \"app\", database \"app\", no encryption", .tlsRequired),
         ("FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user \"app\", database \"app\", no encryption", .tlsRequired),
         ("could not translate host name \"nohost\" to address: Name or service not known", .unreachable),
+        ("connection to server at \"127.0.0.1\", port 5432 failed: server certificate for \"localhost\" does not match host name \"127.0.0.1\"", .tls),
+        ("connection to server at \"localhost\" (127.0.0.1), port 5432 failed: SSL error: certificate verify failed", .tls),
     ])
     func causes(message: String, cause: DatabaseFailureCause) {
         #expect(PGFailure(message: message, secrets: []).cause == cause)
