@@ -64,14 +64,10 @@ public enum Netrc {
         while let line = lines.popFirst() {
             var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })[...]
             while let word = words.popFirst() {
-                if word == "macdef" {
-                    // The macro's body runs to the first empty line.
-                    while let body = lines.popFirst(), !body.trimmingCharacters(in: .whitespaces).isEmpty {}
-                    words = []
-                    tokens.append(word)
-                } else {
-                    tokens.append(word)
-                }
+                guard word == "macdef" else { tokens.append(word); continue }
+                // A macro: its name ends the line, its body runs to the first empty line.
+                while let body = lines.popFirst(), !body.trimmingCharacters(in: .whitespaces).isEmpty {}
+                words = []
             }
         }
         var index = 0
