@@ -36,8 +36,9 @@ public struct SSHEd25519Recipient: AgeRecipient, Equatable {
     public func wrap(fileKey: [UInt8]) throws -> [AgeStanza] {
         var ephemeral = SecureBytes.random(32)
         defer { SecureBytes.zero(&ephemeral) }
-        let share = try X25519.publicKey(privateKey: ephemeral)
-        var shared = try X25519.sharedSecret(privateKey: ephemeral, publicKey: montgomery)
+        let ephemeralKey = try X25519.PrivateKey(ephemeral)
+        let share = ephemeralKey.publicKey
+        var shared = try ephemeralKey.sharedSecret(publicKey: montgomery)
         defer { SecureBytes.zero(&shared) }
         var key = try Self.wrapKey(shared: shared, share: share, recipient: montgomery, wire: wire)
         defer { SecureBytes.zero(&key) }
@@ -58,7 +59,8 @@ public struct SSHEd25519Recipient: AgeRecipient, Equatable {
 
 /// The identity of an ssh-ed25519 private key: its X25519 scalar is SHA-512(seed)[0:32].
 public final class SSHEd25519Identity: AgeIdentity, @unchecked Sendable {
-    private var scalar: [UInt8]
+    /// The scalar as libcrypto holds it (zeroed when freed), loaded once; no Swift copy is kept.
+    private let privateKey: X25519.PrivateKey
     public let recipient: SSHEd25519Recipient
 
     /// From the 32-byte Ed25519 seed and its public key.
@@ -66,15 +68,14 @@ public final class SSHEd25519Identity: AgeIdentity, @unchecked Sendable {
         guard seed.count == 32 else { throw AgeError.invalidKey("malformed ssh-ed25519 private key: wrong seed length") }
         var digest = Digest.sha512(seed)
         defer { SecureBytes.zero(&digest) }
-        scalar = Array(digest.prefix(32))
+        var scalar = Array(digest.prefix(32))
+        defer { SecureBytes.zero(&scalar) }
+        privateKey = try X25519.PrivateKey(scalar)
         recipient = try SSHEd25519Recipient(publicKey: publicKey)
-        guard try X25519.publicKey(privateKey: scalar) == recipient.montgomery else {
-            SecureBytes.zero(&scalar)
+        guard privateKey.publicKey == recipient.montgomery else {
             throw AgeError.invalidKey("malformed ssh-ed25519 private key: the seed does not match the public key")
         }
     }
-
-    deinit { SecureBytes.zero(&scalar) }
 
     public func unwrap(stanzas: [AgeStanza]) throws -> [UInt8]? {
         for stanza in stanzas where stanza.type == SSHEd25519Recipient.stanzaType {
@@ -86,7 +87,7 @@ public final class SSHEd25519Identity: AgeIdentity, @unchecked Sendable {
             // The tag is ours: from here on every failure is fatal, as in age.
             guard stanza.body.count == 32 else { throw AgeError.header("invalid ssh-ed25519 stanza: body is not 32 bytes") }
             var shared: [UInt8]
-            do { shared = try X25519.sharedSecret(privateKey: scalar, publicKey: share) } catch {
+            do { shared = try privateKey.sharedSecret(publicKey: share) } catch {
                 throw AgeError.header("invalid ssh-ed25519 stanza: low-order ephemeral share")
             }
             defer { SecureBytes.zero(&shared) }

@@ -6,6 +6,8 @@ import KSecretCrypto
 /// `Sendable`.
 public final class X25519Identity: AgeIdentity, @unchecked Sendable {
     private var secretKey: [UInt8]
+    /// The scalar as libcrypto holds it: public key computed once, reused for every stanza.
+    private let privateKey: X25519.PrivateKey
     /// The matching recipient.
     public let recipient: X25519Recipient
 
@@ -13,7 +15,8 @@ public final class X25519Identity: AgeIdentity, @unchecked Sendable {
     public init(secretKey: [UInt8]) throws {
         guard secretKey.count == 32 else { throw AgeError.invalidKey("X25519 secret key must be 32 bytes") }
         self.secretKey = secretKey
-        recipient = try X25519Recipient(publicKey: X25519.publicKey(privateKey: secretKey))
+        privateKey = try X25519.PrivateKey(secretKey)
+        recipient = try X25519Recipient(publicKey: privateKey.publicKey)
     }
 
     /// Parses `AGE-SECRET-KEY-1…` (uppercase only, as the age CLI accepts).
@@ -50,7 +53,7 @@ public final class X25519Identity: AgeIdentity, @unchecked Sendable {
             guard stanza.body.count == 32 else { throw AgeError.header("invalid X25519 stanza: body is not 32 bytes") }
             var shared: [UInt8]
             do {
-                shared = try X25519.sharedSecret(privateKey: secretKey, publicKey: share)
+                shared = try privateKey.sharedSecret(publicKey: share)
             } catch {
                 throw AgeError.header("invalid X25519 stanza: low-order ephemeral share")
             }

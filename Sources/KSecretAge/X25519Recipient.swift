@@ -34,8 +34,9 @@ public struct X25519Recipient: AgeRecipient, Equatable, Hashable {
 
     /// The deterministic core of `wrap`, so tests can pin the ephemeral secret (§13).
     func wrap(fileKey: [UInt8], ephemeralSecret ephemeral: [UInt8]) throws -> [AgeStanza] {
-        let share = try X25519.publicKey(privateKey: ephemeral)
-        var shared = try X25519.sharedSecret(privateKey: ephemeral, publicKey: publicKey)
+        let ephemeralKey = try X25519.PrivateKey(ephemeral)
+        let share = ephemeralKey.publicKey
+        var shared = try ephemeralKey.sharedSecret(publicKey: publicKey)
         defer { SecureBytes.zero(&shared) }
         var wrapKey = try HKDF.sha256(ikm: shared, salt: share + publicKey, info: Self.label, count: 32)
         defer { SecureBytes.zero(&wrapKey) }

@@ -56,6 +56,18 @@ struct CryptoTests {
         #expect(throws: (any Error).self) { try X25519.sharedSecret(privateKey: alice, publicKey: [UInt8](repeating: 0, count: 32)) }
     }
 
+    @Test("A loaded X25519 private key gives RFC 7748's public key and the same secret on every derivation")
+    func x25519LoadedKey() throws {
+        let bob = try X25519.PrivateKey(hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
+        #expect(toHex(bob.publicKey) == "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
+        let alicePublic = hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+        let shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
+        #expect(toHex(try bob.sharedSecret(publicKey: alicePublic)) == shared)
+        #expect(throws: (any Error).self) { try bob.sharedSecret(publicKey: [UInt8](repeating: 0, count: 32)) }
+        #expect(toHex(try bob.sharedSecret(publicKey: alicePublic)) == shared)
+        #expect(throws: (any Error).self) { try X25519.PrivateKey([UInt8](repeating: 1, count: 31)) }
+    }
+
     @Test("HKDF-SHA256 matches RFC 5869 test case 1 and age's header key")
     func hkdf() throws {
         let okm = try HKDF.sha256(ikm: hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"), salt: hex("000102030405060708090a0b0c"),
