@@ -8,10 +8,10 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Use and rotate the PostgreSQL credentials kept in an encrypted file.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The file holds, under --key-path (default ["db"]): host, port, name, user, password, \
         sslmode (default require) and options.
-        """,
+        """),
         subcommands: [DBURL.self, DBCheck.self, DBRotate.self])
 }
 

@@ -8,13 +8,13 @@ struct DBCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Connect with the file's database credentials and run SELECT 1.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Prints the server version, whether TLS is in use, and the round-trip time. On failure the \
         message names the cause (host unreachable, authentication failed, database missing, TLS \
         required or unsupported) with a hint.
         Example:
           ksecret db check secrets.yaml
-        """)
+        """))
 
     @OptionGroup var source: CredentialFileOptions
 

@@ -8,7 +8,7 @@ struct DBRotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
         abstract: "Give the database role a new random password, on the server and in the file.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Draws a 40-character URL-safe password, sets it with ALTER ROLE (hashed here with \
         scram-sha-256, so no plaintext reaches the server's logs), checks a fresh login with it, then \
         rewrites only that value in the file, atomically. If a step fails, the old password is put \
@@ -17,7 +17,7 @@ struct DBRotate: ParsableCommand {
         Example:
           ksecret db rotate secrets.yaml
           ADMIN_URL=postgres://admin:...@db:5432/postgres ksecret db rotate --admin-url-env ADMIN_URL secrets.yaml
-        """)
+        """))
 
     @OptionGroup var source: CredentialFileOptions
     @Flag(name: .customLong("dry-run"), help: "Check the file and the connection, say what would happen, change nothing.") var dryRun = false

@@ -8,13 +8,13 @@ struct DDNSUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update",
         abstract: "Set a Namecheap dynamic DNS record to an IP address.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Network errors and 5xx answers are retried (4 tries by default, waiting 0.5 s, 1 s, 2 s); a refused \
         password is not. Exits 0 only when Namecheap reports no error. The password is never shown.
         Example:
           ksecret ddns update secrets.yaml --ip 203.0.113.7
           ksecret ddns update secrets.yaml --ip-from outputs.yaml    # reads lb_ip: ...
-        """)
+        """))
 
     @OptionGroup var source: CredentialFileOptions
     @Option(help: "The address the record should point to.") var ip: String?

@@ -8,11 +8,11 @@ struct DDNSWait: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait",
         abstract: "Poll a URL until it answers with any HTTP status.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Exits 0 at the first HTTP answer (any status), non-zero when --timeout passes first.
         Example:
           ksecret ddns wait --url https://app.example.com/ --timeout 600 --interval 10
-        """)
+        """))
 
     @Option(help: "The URL to poll.") var url: String
     @Option(help: "Give up after this many seconds.") var timeout: Double

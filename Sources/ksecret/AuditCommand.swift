@@ -6,14 +6,14 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Report a repository's secrets files, who can open them, and what is wrong; no value is printed.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Exit status 1 when a finding at or above --fail-on exists, so CI can gate on it.
         Example:
           ksecret audit                       # the repository around the current directory
           ksecret audit --json > audit.json   # stable schema "ksecret-audit/1"
           ksecret audit --sarif > audit.sarif # for code-scanning tools
           ksecret audit --verify --fail-on medium
-        """)
+        """))
 
     @Argument(help: "Directories to audit (default: the current one).") var paths: [String] = []
     @Flag(help: "Print the report as JSON.") var json = false

@@ -5,11 +5,11 @@ import KSecret
 struct Decrypt: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decrypt a file to standard output (or in place).",
-        discussion: """
+        discussion: HelpText.reflow("""
         Example:
           ksecret decrypt secrets.yaml
           ksecret decrypt --extract '["db"]["password"]' secrets.yaml
-        """)
+        """))
 
     @Argument(help: "The encrypted file (- for standard input).")
     var file: String

@@ -8,14 +8,14 @@ import Glibc
 struct Edit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Edit an encrypted file in $SOPS_EDITOR or $EDITOR; unchanged values keep their ciphertext.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The plaintext goes to a 0600 file inside a fresh 0700 directory, removed on every exit path
         (including Ctrl-C). Invalid syntax reopens the editor with the error shown. Exit 200 when
         nothing changed. A file that does not exist yet starts from an example and is encrypted with
         the matching creation rule or the key flags.
         Example:
           ksecret edit charts/app/secrets.yaml
-        """)
+        """))
 
     @Argument var file: String
     @Flag(name: .customLong("ignore-mac"), help: "Do not check the file's MAC.") var ignoreMac = false

@@ -5,11 +5,11 @@ import KSecret
 struct Encrypt: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Encrypt a plain file's values.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Example:
           ksecret encrypt --age age1... secrets.yaml > secrets.enc.yaml
           ksecret encrypt -i charts/app/secrets.yaml      # keys from the matching .sops.yaml rule
-        """)
+        """))
 
     @Argument(help: "The plain file (- for standard input, with --filename-override or --input-type).")
     var file: String

@@ -94,12 +94,12 @@ struct ExecEnv: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec-env",
         abstract: "Run a command with the file's top-level values as environment variables.",
-        discussion: """
+        discussion: HelpText.reflow("""
         No plaintext is written anywhere. The command takes ksecret's place (its pid), so signals sent
         to ksecret reach it and its exit status is ksecret's.
         Example:
           ksecret exec-env secrets.env 'psql "$DATABASE_URL" -c "select 1"'
-        """)
+        """))
 
     @Argument var file: String
     @Argument(help: "The command, run by /bin/sh -c.") var command: String
@@ -138,12 +138,12 @@ struct ExecFile: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec-file",
         abstract: "Run a command with {} replaced by the path of the decrypted file (a FIFO by default).",
-        discussion: """
+        discussion: HelpText.reflow("""
         The plaintext goes through a FIFO in a fresh 0700 directory, so it never rests on disk; with
         --no-fifo it is a 0600 file there, removed when the command ends.
         Example:
           ksecret exec-file secrets.yaml 'helm template ./chart -f {}'
-        """)
+        """))
 
     @Argument var file: String
     @Argument(help: "The command, run by /bin/sh -c; {} becomes the path.") var command: String

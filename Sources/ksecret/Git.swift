@@ -5,12 +5,12 @@ import KSecret
 struct Git: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Git integration: decrypted diffs, and a pre-commit hook against plaintext secrets.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Example:
           ksecret git install          # in the repository
           git diff                     # shows decrypted changes of encrypted files you hold keys for
           git config --add ksecret.allowedKeyPath keys-example/   # where demo keys may be committed
-        """,
+        """),
         subcommands: [GitInstall.self, GitUninstall.self, GitTextconv.self, GitPreCommit.self])
 }
 

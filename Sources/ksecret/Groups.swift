@@ -50,10 +50,10 @@ struct GroupsAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add a key group: the data key is split again over all groups.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Example:
           ksecret groups add -i -f secrets.yaml --age age1... --age age1... --shamir-secret-sharing-threshold 2
-        """)
+        """))
 
     @OptionGroup var options: GroupsFileOptions
     @Option(name: .customLong("age"), help: "An age recipient of the new group (repeatable, or comma-separated).") var age: [String] = []
@@ -78,10 +78,10 @@ struct GroupsDelete: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
         abstract: "Delete the key group at INDEX (0-based, as sops counts): the data key is split again over the rest.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Example:
           ksecret groups delete -i -f secrets.yaml 2
-        """,
+        """),
         aliases: ["remove"])
 
     @OptionGroup var options: GroupsFileOptions

@@ -10,14 +10,14 @@ import Darwin
 struct Helm: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Use ksecret as helm's secrets plugin (helm 3 and 4, helmfile).",
-        discussion: """
+        discussion: HelpText.reflow("""
         Example:
           ksecret helm install-plugins              # for the helm on PATH, or --helm /path/to/helm
           helm template ./chart -f secrets://charts/app/secrets.yaml
           helm secrets template ./chart -f charts/app/secrets.yaml
           helm secrets decrypt charts/app/secrets.yaml
           ksecret helm uninstall-plugins
-        """,
+        """),
         subcommands: [HelmInstallPlugins.self, HelmUninstallPlugins.self, HelmDownloader.self, HelmSecrets.self]
     )
 }

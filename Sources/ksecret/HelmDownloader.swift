@@ -6,12 +6,12 @@ struct HelmDownloader: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "downloader",
         abstract: "The secrets:// downloader helm runs (internal).",
-        discussion: """
+        discussion: HelpText.reflow("""
         helm runs `bin/ksecret helm downloader CERT KEY CA URL` from the secrets-getter plugin and
         reads the file from standard output. An encrypted file is decrypted in memory; a plain file
         is printed unchanged; relative paths are relative to the current directory. On failure
         the message goes to stderr and the exit status is non-zero, so helm stops.
-        """,
+        """),
         shouldDisplay: false)
 
     /// helm passes exactly four: certFile keyFile caFile URL (the TLS paths are empty for values files).

@@ -6,7 +6,7 @@ struct HelmInstallPlugins: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install-plugins",
         abstract: "Install the `secrets` and `secrets-getter` helm plugins, both run by this ksecret binary.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The plugins go into the first directory of `helm env HELM_PLUGINS` (so HELM_PLUGINS and
         HELM_DATA_HOME are honoured) and work on helm 3 and helm 4. Running it again replaces
         them; a plugin of the same name not installed by ksecret (e.g. helm-secrets) is left
@@ -14,7 +14,7 @@ struct HelmInstallPlugins: ParsableCommand {
         Example:
           ksecret helm install-plugins
           ksecret helm install-plugins --helm /usr/local/bin/helm4
-        """)
+        """))
 
     @Option(name: .customLong("helm"), help: "The helm to install for (default: helm on PATH).")
     var helm: String?

@@ -5,11 +5,11 @@ import KSecret
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate an age identity, or print the recipients of one (-y).",
-        discussion: """
+        discussion: HelpText.reflow("""
         Example:
           ksecret keygen -o ~/.config/sops/age/keys.txt
           ksecret keygen -y ~/.config/sops/age/keys.txt
-        """)
+        """))
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Write the identity to this file (mode 0600).")
     var output: String?

@@ -5,7 +5,7 @@ import KSecret
 struct Offboard: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove someone's key from the creation rules and re-key every file they could open.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The sequence after someone leaves: their key goes from .sops.yaml (its layout kept), every
         encrypted file under PATH gets its rule's keys, and every file their key could open gets a
         new data key (they knew the old one). The report lists, per file, the secrets they could read:
@@ -14,7 +14,7 @@ struct Offboard: ParsableCommand {
           ksecret offboard --age age1alice... --dry-run
           ksecret offboard --age age1alice...
           ksecret offboard --pgp 85D77543B3D624B63CEA9E6DBC17301B491B3F21 charts/
-        """)
+        """))
 
     @Argument(help: "Directory whose files to re-key (default .).") var path: String?
     @Option(name: .customLong("age"), help: "The age recipient to remove.") var age: String?

@@ -5,7 +5,7 @@ import KSecret
 struct Rotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Give a file a new data key, re-encrypting every value; optionally add or remove age or PGP keys.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Like sops, rotate does not read .sops.yaml keys (use updatekeys for that) and keeps each
         value's IV. It prints to standard output unless -i or --output.
         Example:
@@ -14,7 +14,7 @@ struct Rotate: ParsableCommand {
           ksecret rotate -i --add-pgp 1199BDC0DA314FC9EF0D82A97D60449006AE874E secrets.yaml
           ksecret rotate --all              # every encrypted file under . (in place, in parallel)
           ksecret rotate --all --resume     # finish an interrupted run; files it did are left alone
-        """)
+        """))
 
     @Argument(help: "The file; with --all, the directory (default .).") var file: String?
     @Flag(name: [.customShort("i"), .customLong("in-place")], help: "Write the result back to the file.") var inPlace = false
@@ -66,13 +66,13 @@ struct UpdateKeys: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "updatekeys",
         abstract: "Re-wrap files' data keys for the keys their .sops.yaml creation rule names now.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Values, lastmodified and the MAC stay as they are. Shows what changes and asks first
         unless -y. Files already matching their rule are left alone.
         Example:
           ksecret updatekeys -y charts/app/secrets.yaml
           ksecret updatekeys --all -y       # every encrypted file under .
-        """)
+        """))
 
     @Argument(help: "The files to update; with --all, the directory (default .).") var files: [String] = []
     @Flag(name: [.customShort("y"), .customLong("yes")], help: "Do not ask for confirmation.") var yes = false

@@ -6,12 +6,12 @@ struct SetValue: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Set one value of an encrypted file, in place.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The value is JSON ("text", 5, true, {"a": 1}); other values keep their ciphertext.
         Example:
           ksecret set secrets.yaml '["db"]["password"]' '"n3w-pa55"'
           printf '"%s"' "$PW" | ksecret set --value-stdin secrets.yaml '["db"]["password"]'
-        """)
+        """))
 
     @Argument var file: String
     @Argument(help: "The key path, e.g. '[\"db\"][\"password\"]'.") var path: String
@@ -77,13 +77,13 @@ struct UnsetValue: ParsableCommand {
 struct Replace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite an encrypted file from new plaintext, keeping unchanged values' ciphertext.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The data key and recipients stay; every value whose path and plaintext did not change keeps
         its exact ciphertext, so a git diff shows only what changed.
         Example:
           ksecret replace secrets.yaml --from new-plain.yaml
           render-secrets | ksecret replace secrets.yaml
-        """)
+        """))
 
     @Argument(help: "The encrypted file to rewrite in place.") var file: String
     @Option(name: .customLong("from"), help: "The new plaintext (default: standard input).") var from: String?

@@ -70,6 +70,35 @@ struct CLITests {
 
     // MARK: exit codes
 
+    @Test("--help of every command wraps each paragraph once: no short line in the middle of a sentence")
+    func helpParagraphs() throws {
+        var commands: [[String]] = [[]]
+        var index = 0
+        while index < commands.count {
+            let command = commands[index]
+            index += 1
+            let r = try ksecret(command + ["--help"], extraEnv: ["COLUMNS": "80"])
+            try #require(r.status == 0, "ksecret \(command) --help: \(r.stderr)")
+            let lines = r.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            // Overview and discussion: a prose line cut well short of the width, with the sentence
+            // going on in the next line, is a paragraph wrapped twice.
+            let text = lines.prefix { !$0.hasPrefix("USAGE:") }
+            for (line, next) in zip(text, text.dropFirst()) where !line.isEmpty && !line.hasPrefix(" ") {
+                if let first = next.first, first.isLowercase || first == "(", line.count < 60 {
+                    Issue.record("ksecret \(command.joined(separator: " ")) --help: '\(line)' is cut short before '\(next)'")
+                }
+            }
+            guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { continue }
+            for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty })
+            where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+                let name = line.dropFirst(2).prefix { $0 != " " && $0 != "," }
+                commands.append(command + [String(name)])
+            }
+        }
+        // The walk reached the nested commands, including those ksecret-net serves.
+        #expect(commands.contains(["helm", "install-plugins"]) && commands.contains(["db", "rotate"]), "\(commands)")
+    }
+
     @Test("encrypting an encrypted file exits 203 and writes nothing")
     func alreadyEncrypted() throws {
         let path = try encrypted()
