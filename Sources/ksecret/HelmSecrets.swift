@@ -161,6 +161,11 @@ struct HelmSecrets: ParsableCommand {
     static func wrap(_ helmArguments: [String], ignoringMissing: Bool, environment: KSecretEnvironment) throws {
         // With helm-secrets' path restrictions on, every values file goes through the downloader,
         // which applies them (to plain files too, as helm-secrets does).
+        if let (option, key) = ValuesArgumentRewriter.encryptedSetValue(in: helmArguments) {
+            throw KSecretError(.generic, "the value of \(option) \(key) is a sops-encrypted document; ksecret does not put "
+                               + "decrypted values on helm's command line, where the process list shows them",
+                               hints: ["put the value in an encrypted values file and pass that with -f: it is decrypted in memory"])
+        }
         let restricted = ValuesPathPolicy(environment: environment).restricts
         let rewritten = ValuesArgumentRewriter.rewrite(helmArguments, ignoringMissing: ignoringMissing,
                                                        allThroughDownloader: restricted) { path in

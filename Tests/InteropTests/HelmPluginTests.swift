@@ -332,6 +332,21 @@ struct HelmPluginTests {
         #expect(failed.status != 0)
         #expect(failed.stderr.contains("ksecret: error:"), "\(failed.stderr)")
         #expect(createdOnFailure.isEmpty, "files appeared: \(createdOnFailure.sorted())")
+
+        // A sops document as a --set value (helm-secrets would put its plaintext on helm's command
+        // line) is refused by name; without the refusal helm renders the ciphertext as the value.
+        let json = values.appendingPathComponent("literal.json")
+        try Data(#"{"password": "from-a-literal"}"#.utf8).write(to: json)
+        let document = try ksecret(["encrypt", "--age", recipient, json.path])
+        try #require(document.status == 0, "encrypt: \(document.stderr)")
+        let literal = document.text.replacingOccurrences(of: "\n", with: "")
+        for set in [["--set", "db.password=" + literal], ["--set-json=db.password=" + literal]] {
+            let refused = try self.helm(helm, ["secrets", "template", "demo", Self.chart.path, "-f", file] + set)
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("the value of \(set[0].hasPrefix("--set-json") ? "--set-json" : "--set") db.password is a sops-encrypted document"),
+                    "\(refused.stderr)")
+            #expect(!refused.stderr.contains("from-a-literal") && refused.stdout.isEmpty)
+        }
     }
 
     @Test("helm secrets template reads ?FILE, sops!FILE and --ignore-missing-values as helm-secrets does",

@@ -121,6 +121,21 @@ struct HelmArgumentsTests {
         #expect(urls == ["-f", "secrets://HTTP://x/a.yaml,oci://r/c,s3://b/v.yaml"])
     }
 
+    @Test("a --set value that is a whole sops document is found, in every --set form; plain values and a lone ENC value are not")
+    func encryptedSetValues() {
+        let document = #"{"password":"ENC[AES256_GCM,data:Fg==,iv:a,tag:b,type:str]","sops":{"mac":"ENC[AES256_GCM,data:c,iv:d,tag:e,type:str]"}}"#
+        for (arguments, option) in [(["template", "c", "--set", "a.b=" + document], "--set"),
+                                    (["--set-string", "a.b=" + document], "--set-string"),
+                                    (["--set-json=a.b=" + document], "--set-json"),
+                                    (["-f", "v.yaml", "--set", "x=1", "--set-literal", "a.b=" + document], "--set-literal")] {
+            let found = ValuesArgumentRewriter.encryptedSetValue(in: arguments)
+            #expect(found?.option == option && found?.key == "a.b", "\(arguments)")
+        }
+        #expect(ValuesArgumentRewriter.encryptedSetValue(in: ["--set", "a=ENC[AES256_GCM,data:Fg==,iv:a,tag:b,type:str]", "--set", "b=2"]) == nil)
+        #expect(ValuesArgumentRewriter.encryptedSetValue(in: ["-f", document, "--", "--set", "a.b=" + document]) == nil)
+        #expect(ValuesArgumentRewriter.encryptedSetValue(in: ["--set"]) == nil)
+    }
+
     @Test("the plugin manifests are legacy format: no apiVersion, no command: key, no args:, CLI and getter apart")
     func manifests() {
         let cli = HelmPluginLayout.manifest(for: HelmPluginLayout.cliName)

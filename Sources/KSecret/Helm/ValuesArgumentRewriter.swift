@@ -59,6 +59,39 @@ public enum ValuesArgumentRewriter {
         return result
     }
 
+    /// The first `--set`, `--set-string`, `--set-json` or `--set-literal` value that is a whole
+    /// sops-encrypted document, as its option and key. helm-secrets decrypts such a value and puts
+    /// the plaintext on helm's command line, where the process list shows it; ksecret refuses it
+    /// instead (left alone, helm would take the ciphertext as the value).
+    public static func encryptedSetValue(in arguments: [String]) -> (option: String, key: String)? {
+        let options = ["--set", "--set-string", "--set-json", "--set-literal"]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { return nil }
+            var option: String?, value: String?
+            if options.contains(argument), index + 1 < arguments.count {
+                option = argument
+                value = arguments[index + 1]
+                index += 1
+            } else if let equals = argument.firstIndex(of: "="), options.contains(String(argument[..<equals])) {
+                option = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            }
+            if let option, let value, isSopsDocument(value) {
+                return (option, String(value.prefix { $0 != "=" }))
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// A sops document in JSON (what `sops encrypt --output-type json` writes): an encrypted value
+    /// and the metadata's MAC.
+    static func isSopsDocument(_ value: String) -> Bool {
+        value.contains("ENC[AES256_GCM,") && value.contains("\"mac\"")
+    }
+
     /// One file entry as helm is to read it: through `secrets://` when it is encrypted, carries a
     /// helm-secrets prefix, or is missing while missing files are allowed; else as it is.
     static func route(_ entry: String, ignoringMissing: Bool, exists: (String) -> Bool, isEncrypted: (String) -> Bool) -> String {
