@@ -133,6 +133,30 @@ struct CLITests {
         #expect(r.stdout.isEmpty)
     }
 
+    @Test("the age key file and --config may be pipes (bash process substitution), as with sops; a missing or directory key file exits 128 naming it")
+    func keyFileFromPipe() throws {
+        let path = try encrypted()
+        let script = #"SOPS_AGE_KEY_FILE=<(cat "$1") "$2" decrypt "$3""#
+        let piped = try Peers.run("/bin/bash", ["-c", script, "bash", keyFile, Peers.ksecret!, path], directory: dir)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.text == Self.plain)
+
+        let plain = try write("plain.yaml", "token: abc\n")
+        let rule = #"--config=<(printf 'creation_rules:\n  - age: %s\n' "$1") "#
+        let configured = try Peers.run("/bin/bash", ["-c", #"SOPS_AGE_KEY_FILE="$3" "$2" encrypt "# + rule + #""$4""#,
+                                                     "bash", recipient, Peers.ksecret!, keyFile, plain], directory: dir)
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(configured.text.contains(recipient))
+
+        for (keys, reason) in [(dir.appendingPathComponent("absent.txt").path, "cannot open the age key file: No such file or directory"),
+                               (dir.path, "the age key file is a directory")] {
+            let r = try ksecret(["decrypt", path], extraEnv: ["SOPS_AGE_KEY_FILE": keys])
+            #expect(r.status == 128)
+            #expect(r.stderr.contains("\(keys): \(reason)"), "\(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+    }
+
     @Test("malformed YAML: exit 2 with file, line, column and a caret, and the value masked")
     func malformedYAML() throws {
         let path = try write("bad.yaml", "a: 1\nb: [secretvalue, 2\nc: 3\n")

@@ -90,10 +90,7 @@ public final class AgeKeyring {
     }
 
     private func readKeyFile(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KSecretError(.couldNotRetrieveKey, "cannot read the age key file \(path)", location: SourceLocation(file: path))
-        }
-        return Array(data)
+        try AtomicFile.read(path, what: "the age key file", failure: .couldNotRetrieveKey)
     }
 
     /// What an identity file holds, for errors about one that does not read.
@@ -199,10 +196,8 @@ final class LazySSHIdentity: AgeIdentity, @unchecked Sendable {
     func unwrap(stanzas: [AgeStanza]) throws -> [UInt8]? {
         guard stanzas.contains(where: { $0.type == "ssh-ed25519" || $0.type == "ssh-rsa" }) else { return nil }
         if parsed == nil {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw KSecretError(.couldNotRetrieveKey, "cannot read the ssh private key \(path)", location: SourceLocation(file: path))
-            }
-            do { parsed = try SSHPrivateKey.parseIdentity(Array(data)) } catch {
+            let data = try AtomicFile.read(path, what: "the ssh private key", failure: .couldNotRetrieveKey)
+            do { parsed = try SSHPrivateKey.parseIdentity(data) } catch {
                 throw KSecretError(.couldNotRetrieveKey, "cannot use the ssh private key \(path) as an age identity",
                                    hints: ["ksecret reads OpenSSH ed25519 and RSA keys and PEM RSA keys"], cause: error)
             }

@@ -65,10 +65,7 @@ public struct SopsConfig: Sendable {
     }
 
     public static func load(path: String) throws -> SopsConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KSecretError(.configFileNotFound, "cannot read the config file", location: SourceLocation(file: path))
-        }
-        return try parse([UInt8](data), path: path)
+        try parse(AtomicFile.read(path, what: "the config file", failure: .configFileNotFound), path: path)
     }
 
     public static func parse(_ bytes: [UInt8], path: String) throws -> SopsConfig {

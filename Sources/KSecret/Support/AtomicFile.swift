@@ -13,17 +13,26 @@ import Foundation
 /// fsynced after. Any failure removes the temp file and leaves the original untouched.
 public enum AtomicFile {
     public static func read(_ path: String) throws -> [UInt8] {
+        try read(path, what: "the file", failure: nil)
+    }
+
+    /// Reads a file that is not a document: an identity or key file, a configuration. The message
+    /// names it (`what`), and with `failure` every error carries that code (a key file that cannot
+    /// be read is a missing key, exit 128). Pipes read as files do, so `SOPS_AGE_KEY_FILE=<(pass
+    /// show age)` works as with sops.
+    public static func read(_ path: String, what: String, failure: KSecretError.Code?) throws -> [UInt8] {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw KSecretError(.noFileSpecified, "cannot open the file: \(String(cString: strerror(errno)))",
+            throw KSecretError(failure ?? .noFileSpecified, "cannot open \(what): \(String(cString: strerror(errno)))",
                                location: SourceLocation(file: path))
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw KSecretError(.noFileSpecified, "this is a directory, not a file", location: SourceLocation(file: path))
+            throw KSecretError(failure ?? .noFileSpecified, what == "the file" ? "this is a directory, not a file" : "\(what) is a directory", location: SourceLocation(file: path))
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw KSecretError(.couldNotReadInputFile, "cannot read the file: \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+            throw KSecretError(failure ?? .couldNotReadInputFile, "cannot read \(what): \(String(cString: strerror(errno)))",
+                               location: SourceLocation(file: path))
         }
         defer { close(fd) }
         // One read of the size stat gave, then more until EOF (the file may be growing, or a pipe).
@@ -34,7 +43,8 @@ public enum AtomicFile {
             let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw KSecretError(.couldNotReadInputFile, "cannot read the file: \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+                throw KSecretError(failure ?? .couldNotReadInputFile, "cannot read \(what): \(String(cString: strerror(errno)))",
+                                   location: SourceLocation(file: path))
             }
             if n == 0 { break }
             count += n
