@@ -109,6 +109,25 @@ struct CLITests {
         #expect(try read(path) == before)
     }
 
+    @Test("an encrypted YAML or dotenv file read as binary (stdin, no extension) gets a hint naming --input-type")
+    func formatHintForBinaryReads() throws {
+        let path = try encrypted()
+        let piped = try ksecret(["decrypt", "-"], stdin: Array(try read(path).utf8))
+        #expect(piped.status == 1)
+        #expect(piped.stderr.contains("read as a binary file") && piped.stderr.contains("pass --input-type yaml"), "\(piped.stderr)")
+        #expect(try ksecret(["decrypt", "--input-type", "yaml", "-"], stdin: Array(try read(path).utf8)).text == Self.plain)
+
+        let env = try write("app.env", "TOKEN=abc\n")
+        let sealed = try ksecret(["encrypt", "--age", recipient, env])
+        try #require(sealed.status == 0, "\(sealed.stderr)")
+        let bare = try write("app-secrets", sealed.text)
+        let r = try ksecret(["decrypt", bare])
+        #expect(r.status == 1 && r.stderr.contains("pass --input-type dotenv"), "\(r.stderr)")
+        // Bytes that hold no sops file keep the plain hint.
+        let other = try ksecret(["decrypt", try write("blob", "just text\n")])
+        #expect(other.status == 1 && other.stderr.contains("encrypt it with `ksecret encrypt`"), "\(other.stderr)")
+    }
+
     @Test("decrypting a plain file exits 1 with sops's message; a missing file exits 100; an empty one 92")
     func plainMissingEmpty() throws {
         let plain = try write("plain.yaml", "a: 1\n")

@@ -13,6 +13,20 @@ public enum FileFormat: String, Sendable, CaseIterable {
         return .binary
     }
 
+    /// The format whose sops metadata the bytes plainly hold (a `sops:` root key, a `[sops]`
+    /// section, `sops_version=`), for a hint when they were read as another format; nil if none.
+    static func encryptedFormat(of bytes: [UInt8]) -> FileFormat? {
+        func hasLine(startingWith prefix: String) -> Bool {
+            let marker = Array(prefix.utf8)
+            if bytes.starts(with: marker) { return true }
+            return bytes.indices.contains { i in bytes[i] == 0x0A && bytes[(i + 1)...].starts(with: marker) }
+        }
+        if hasLine(startingWith: "sops:") { return .yaml }
+        if hasLine(startingWith: "[sops]") { return .ini }
+        if hasLine(startingWith: "sops_version=") || hasLine(startingWith: "sops_mac=") { return .dotenv }
+        return nil
+    }
+
     /// Parses a `--input-type`/`--output-type` value. sops ignores unknown names; ksecret refuses
     /// them, since silently falling back to the extension hid mistakes (sops issue #1886).
     public init?(typeName: String) {

@@ -58,7 +58,15 @@ public struct SecretsEngine: Sendable {
     /// `forRewrite: false` (a decryption that is only printed) skips remembering IVs for re-encryption.
     public func open(_ bytes: [UInt8], path: String, format: FileFormat, ignoreMac: Bool = false,
                      storeOptions: StoreOptions = StoreOptions(), forRewrite: Bool = true) throws -> OpenedFile {
-        try open(parsed: try format.store.parse(bytes, path: path), path: path, ignoreMac: ignoreMac, storeOptions: storeOptions, forRewrite: forRewrite)
+        let parsed = try format.store.parse(bytes, path: path)
+        // A name without a known extension (`-`, /dev/stdin, `secrets`) is read as binary, as sops
+        // does; when the bytes are plainly another format's sops file, say which flag reads it.
+        if parsed.metadata == nil, format == .binary, let likely = FileFormat.encryptedFormat(of: bytes) {
+            throw KSecretError(.generic, "sops metadata not found in \(path), read as a binary file",
+                               hints: ["its name has no .yaml, .json, .env or .ini extension, and it looks like an encrypted \(likely.rawValue) file: pass --input-type \(likely.rawValue)"],
+                               location: SourceLocation(file: path))
+        }
+        return try open(parsed: parsed, path: path, ignoreMac: ignoreMac, storeOptions: storeOptions, forRewrite: forRewrite)
     }
 
     /// `open` of a file already parsed by its store.
