@@ -69,10 +69,17 @@ public struct DatabaseCredentials: Sendable, Equatable {
     /// `postgres://user:password@host:port/name?sslmode=...&options=...`: user and password encoded
     /// as RFC 3986 userinfo and the name as a path segment, all with only the unreserved characters
     /// (`A-Za-z0-9-._~`) left as they are, so any byte a password may hold survives the round trip.
+    /// A socket directory for host (`/var/run/postgresql`) is percent-encoded too.
     public func url() -> String {
         let e = PercentEncoding.encode
         var hostPart = host
-        if host.contains(":") && !host.hasPrefix("[") { hostPart = "[\(host)]" }   // an IPv6 literal
+        if host.hasPrefix("/") {
+            // A Unix-domain socket directory: libpq (and Django's dj-database-url) read it
+            // percent-encoded in the host's place; bare, its slashes would start the path.
+            hostPart = e(host)
+        } else if host.contains(":") && !host.hasPrefix("[") {
+            hostPart = "[\(host)]"   // an IPv6 literal
+        }
         var url = "postgres://\(e(user)):\(e(password))@\(hostPart):\(port)/\(e(name))?sslmode=\(e(sslmode))"
         if let options, !options.isEmpty { url += "&options=\(e(options))" }
         return url

@@ -34,6 +34,28 @@ struct DatabaseFlowTests {
         }
     }
 
+    @Test("a Unix-domain socket directory as host: psql logs in with db url's URL, and db check connects")
+    func socketHost() throws {
+        let pg = try PostgresCluster.start()
+        defer { pg.stop() }
+        let w = try FlowsWorkspace.make()
+        defer { w.remove() }
+        let password = "sock-Secret/\(UUID().uuidString)"
+        try pg.createRole("app", password: password, database: "app")
+        // The server's socket directory (unix_socket_directories) is the cluster's root.
+        let file = try w.encrypted("socket.yaml", yaml: "db:\n" + FlowsWorkspace.dbYAML(host: pg.root.path, port: pg.port, name: "app",
+                                                                                       user: "app", password: password))
+        let r = try w.ksecret(["db", "url", file])
+        try #require(r.status == 0, "\(r.stderr)")
+        let url = r.text.trimmingCharacters(in: .newlines)
+        #expect(url.contains("@" + pg.root.path.replacingOccurrences(of: "/", with: "%2F") + ":\(pg.port)/app?"), "\(url)")
+        let login = try Peers.run(Self.psql, ["-X", "-At", url, "-c", "SELECT current_user || '|' || (inet_server_addr() IS NULL)::text"])
+        #expect(login.status == 0, "\(login.stderr)")
+        #expect(login.text.trimmingCharacters(in: .newlines) == "app|true")   // no server address: a socket
+        let check = try w.ksecret(["db", "check", file])
+        #expect(check.status == 0, "\(check.stderr)")
+    }
+
     @Test("db check over TLS: require and verify-full against the server's CA connect; a certificate that does not name the host, or no CA, is a TLS failure, not an unreachable host")
     func checkTLS() throws {
         let pg = try PostgresCluster.start(tls: true)

@@ -31,6 +31,12 @@ struct FlowsUnitTests {
         #expect(c.url() == "postgres://u:p@[::1]:5432/d?sslmode=require")
     }
 
+    @Test("a Unix-domain socket directory as host is percent-encoded in the host's place")
+    func socketHost() {
+        let c = DatabaseCredentials(host: "/var/run/postgresql", port: 5433, name: "d", user: "u", password: "p")
+        #expect(c.url() == "postgres://u:p@%2Fvar%2Frun%2Fpostgresql:5433/d?sslmode=require")
+    }
+
     @Test("credentials come from the document at the key path, with a clear error naming the missing field")
     func fromDocument() throws {
         let doc = Document(branches: [.mapping([.pair(key: "pg", value: .mapping([
