@@ -25,9 +25,13 @@ struct YAMLLayout: StoreLayout {
         let column: Int
         /// The value as read: an unchanged value keeps its bytes, whatever its spelling.
         let value: ScalarValue
+        /// Written with the `!!str` tag, which stays on the encrypted value: a plain spelling then
+        /// reads back as a string whatever it looks like (`!!str 1`), so it needs no quotes.
+        let strTagged: Bool
 
         init(span: Range<Int>, header: Range<Int>?, style: YAMLScalarStyle, flow: Bool, blockIndent: Int, parentIndent: Int = 0,
-             droppableTag: Range<Int>?, dash: Int?, alias: Range<Int>?, line: Int, column: Int, value: ScalarValue = .null) {
+             droppableTag: Range<Int>?, dash: Int?, alias: Range<Int>?, line: Int, column: Int, value: ScalarValue = .null,
+             strTagged: Bool = false) {
             self.span = span
             self.header = header
             self.style = style
@@ -40,6 +44,7 @@ struct YAMLLayout: StoreLayout {
             self.line = line
             self.column = column
             self.value = value
+            self.strTagged = strTagged
         }
     }
 

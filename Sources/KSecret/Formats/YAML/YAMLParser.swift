@@ -618,7 +618,8 @@ struct YAMLParser {
                 let flow = stack.last?.flow ?? false
                 layout.scalars.append(.init(span: spanStart..<end, header: header, style: style, flow: flow, blockIndent: blockIndent,
                                             parentIndent: stack.last?.column ?? 0, droppableTag: droppable, dash: dashOffset(before: event.start, in: stack.last),
-                                            alias: nil, line: event.line, column: event.column, value: value))
+                                            alias: nil, line: event.line, column: event.column, value: value,
+                                            strTagged: tagRange != nil && event.tag == "tag:yaml.org,2002:str"))
                 let node = Node.scalar(Scalar(value, origin: id))
                 if let anchor = event.anchor {
                     anchors[anchor] = (node, false)

@@ -38,6 +38,8 @@ enum YAMLScalarRenderer {
         /// counts from there, so a new block whose text starts with a space or a blank line gets
         /// `blockIndent - parentIndent` as its indicator.
         var parentIndent = 0
+        /// The scalar carries the `!!str` tag: a plain spelling stays a string however it resolves.
+        var strTagged = false
     }
 
     /// The text for `value` in `style`, or in the style yaml.v3 would pick when `style` cannot carry
@@ -62,7 +64,7 @@ enum YAMLScalarRenderer {
     static func renderString(_ s: String, style: YAMLScalarStyle, context: Context) -> String {
         switch style {
         case .forcedPlain:
-            if plainAllowed(s, flow: context.flow, allowTabs: true), YAMLScalarResolver.resolvePlain(s) == .string(s) { return s }
+            if plainAllowed(s, flow: context.flow, allowTabs: true), context.strTagged || YAMLScalarResolver.resolvePlain(s) == .string(s) { return s }
         case .singleQuoted:
             if singleAllowed(s) { return singleQuoted(s) }
         case .doubleQuoted:

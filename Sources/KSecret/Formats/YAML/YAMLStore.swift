@@ -557,6 +557,7 @@ struct YAMLPatcher {
         context.atEndOfInput = !writesMetadata && origin.span.upperBound == unterminatedEnd
         context.unit = layout.indentUnit
         context.parentIndent = origin.parentIndent
+        context.strTagged = origin.strTagged
         var text = YAMLScalarRenderer.render(value, style: origin.style, context: context)
         if let header = origin.header {
             if (text.hasPrefix("|") || text.hasPrefix(">")), let br = text.utf8.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
