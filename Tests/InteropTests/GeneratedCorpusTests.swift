@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KSecretTestSupport
 @testable import KSecret
 
 /// Random documents of every value type and shape, written as YAML and JSON, through ksecret and
@@ -7,17 +8,7 @@ import Testing
 @Suite("generated corpus against the real sops", .serialized,
        .enabled(if: Peers.sops != nil && Peers.ksecret != nil, "needs sops (make peers) and a built ksecret (swift build)"))
 struct GeneratedCorpusTests {
-    /// SplitMix64: small, seedable, good enough to vary shapes.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SplitMix64
 
     static let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-:#'\"@!%&*{}[],.?/\\|>ñé€漢🔑\t")
 

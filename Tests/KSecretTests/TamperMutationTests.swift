@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KSecretTestSupport
 @testable import KSecret
 
 /// Random single-byte and structural mutations of encrypted files, written by ksecret and by the
@@ -10,16 +11,7 @@ import Testing
 /// "The original data" is what the format authenticates (see `data`).
 @Suite("tamper mutations")
 struct TamperMutationTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SplitMix64
 
     static var fixtures: URL {
         if let dir = ProcessInfo.processInfo.environment["KSECRET_SHARED_DIR"] { return URL(fileURLWithPath: dir).appendingPathComponent("fixtures/sops") }
