@@ -8,7 +8,7 @@ public enum HelpText {
     public static func reflow(_ text: String) -> String {
         var lines: [Substring] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if let previous = lines.last, isProse(previous), isProse(line), !isHeading(line) {
+            if let previous = lines.last, isProse(previous), isProse(line) {
                 lines[lines.count - 1] = previous + " " + line
             } else {
                 lines.append(line)

@@ -131,6 +131,7 @@ struct HelmArgumentsTests {
             let found = ValuesArgumentRewriter.encryptedSetValue(in: arguments)
             #expect(found?.option == option && found?.key == "a.b", "\(arguments)")
         }
+        #expect(ValuesArgumentRewriter.encryptedSetValue(in: ["--set", "x=1,y.z=" + document])?.key == "y.z")
         #expect(ValuesArgumentRewriter.encryptedSetValue(in: ["--set", "a=ENC[AES256_GCM,data:Fg==,iv:a,tag:b,type:str]", "--set", "b=2"]) == nil)
         #expect(ValuesArgumentRewriter.encryptedSetValue(in: ["-f", document, "--", "--set", "a.b=" + document]) == nil)
         #expect(ValuesArgumentRewriter.encryptedSetValue(in: ["--set"]) == nil)

@@ -79,7 +79,11 @@ public enum ValuesArgumentRewriter {
                 value = String(argument[argument.index(after: equals)...])
             }
             if let option, let value, isSopsDocument(value) {
-                return (option, String(value.prefix { $0 != "=" }))
+                // The key the document is given to: in `a=1,b={...}`, the pair before the JSON.
+                var beforeDocument = value.prefix { $0 != "{" }
+                while beforeDocument.last == "=" { beforeDocument.removeLast() }
+                let key = beforeDocument.split(separator: ",", omittingEmptySubsequences: false).last ?? ""
+                return (option, String(key.isEmpty ? value.prefix { $0 != "=" } : key))
             }
             index += 1
         }
