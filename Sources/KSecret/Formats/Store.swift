@@ -70,7 +70,16 @@ public struct ParsedFile: Sendable {
 }
 
 /// A store's memory of a parsed file. Only the store that made it reads it.
-public protocol StoreLayout: Sendable {}
+public protocol StoreLayout: Sendable {
+    /// The layout for writing the decryption of the document it was read with: same keys, items
+    /// and comments in the same places (`Envelope.decrypt` replaces values only), so a store may
+    /// skip checking that.
+    func forDecryptionOfSource() -> any StoreLayout
+}
+
+extension StoreLayout {
+    public func forDecryptionOfSource() -> any StoreLayout { self }
+}
 
 /// Options that `.sops.yaml`'s `stores:` section sets.
 public struct StoreOptions: Sendable, Equatable {

@@ -170,6 +170,7 @@ public struct OpenedFile: Sendable {
     public let parsed: ParsedFile
     public let metadata: Metadata
     let dataKey: SecretBytes
+    /// The decryption of `parsed.document`: the same keys, items and comments (values replaced).
     public let document: Document
     let stash: IVStash
     let storeOptions: StoreOptions
@@ -177,7 +178,10 @@ public struct OpenedFile: Sendable {
     /// The plaintext file. In the file's own format the layout is the encrypted file's, minus the
     /// `sops` block; in another format it is that format's canonical layout.
     public func plaintext(format output: FileFormat) throws -> [UInt8] {
-        let source = output == format ? parsed : nil
+        guard output == format else { return try output.store.emit(document, metadata: nil, source: nil, options: storeOptions) }
+        // `document` is the decryption of `parsed.document`, never edited (it is a `let`).
+        var source = parsed
+        source.layout = parsed.layout?.forDecryptionOfSource()
         return try output.store.emit(document, metadata: nil, source: source, options: storeOptions)
     }
 

@@ -107,7 +107,7 @@ public struct YAMLStore: Store {
     }
 
     private static func patches(_ document: Document, metadata: Node?, layout: YAMLLayout) -> Bool {
-        layout.patchable && layout.documents.count == document.branches.count && sameShape(document, layout.skeleton)
+        layout.patchable && layout.documents.count == document.branches.count && (layout.shapeKnown || sameShape(document, layout.skeleton))
             && (metadata == nil || layout.documents.allSatisfy { $0.blockMappingRoot || $0.sequenceRoot })
     }
 
