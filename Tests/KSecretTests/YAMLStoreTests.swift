@@ -106,6 +106,15 @@ struct YAMLStoreTests {
             #expect(error.code == .errorEncryptingTree)
             #expect(error.location?.line == 2)
         }
+        // Composed and decomposed "café" are one key to Swift's strings, two to sops: refused, and
+        // the message says why; a plain duplicate gets no such hint.
+        let normalization = try #require(throws: KSecretError.self) {
+            try store.parse(Array("caf\u{E9}: 1\ncafe\u{301}: 2\n".utf8), path: "n.yaml")
+        }
+        #expect(normalization.location?.line == 2)
+        #expect(normalization.hints.contains { $0.contains("Unicode normalization") })
+        let plain = try #require(throws: KSecretError.self) { try store.parse(Array("a: 1\na: 2\n".utf8), path: "d.yaml") }
+        #expect(plain.hints.isEmpty)
     }
 
     @Test("an empty file is refused with sops's code 92")

@@ -525,8 +525,12 @@ struct YAMLParser {
                                                hints: ["quote the key, e.g. \"\(key)\": value"], location: location(event.line, event.column))
                         }
                     }
-                    if top.keys.contains(key) {
+                    if let earlier = top.keys.firstIndex(of: key).map({ top.keys[$0] }) {
+                        // Swift compares strings by canonical equivalence: "é" and "e" + U+0301 are
+                        // one key here, two to sops. Say so rather than call them the same bytes.
+                        let normalization = !earlier.utf8.elementsEqual(key.utf8)
                         throw KSecretError(.couldNotReadInputFile, "duplicate mapping key \(TreePath.render([key]))",
+                                           hints: normalization ? ["this key and an earlier one are the same text in two Unicode normalization forms (composed and decomposed accents); sops keeps them apart, ksecret cannot: rename one"] : [],
                                            location: location(event.line, event.column))
                     }
                     top.keys.insert(key)
