@@ -30,7 +30,7 @@ struct YAMLParser {
         var items: [Node] = []
         var pendingKey: String?
         var pendingKeyStart = 0
-        var keys: Set<String> = []
+        var keys: Set<ByteKey> = []
         var column: Int
         /// Column of the `-` when this mapping is the item of a block sequence.
         var baseIndent: Int
@@ -525,15 +525,12 @@ struct YAMLParser {
                                                hints: ["quote the key, e.g. \"\(key)\": value"], location: location(event.line, event.column))
                         }
                     }
-                    if let earlier = top.keys.firstIndex(of: key).map({ top.keys[$0] }) {
-                        // Swift compares strings by canonical equivalence: "é" and "e" + U+0301 are
-                        // one key here, two to sops. Say so rather than call them the same bytes.
-                        let normalization = !earlier.utf8.elementsEqual(key.utf8)
+                    // By bytes, as sops compares keys: "é" composed and decomposed are two keys.
+                    if top.keys.contains(ByteKey(text: key)) {
                         throw KSecretError(.couldNotReadInputFile, "duplicate mapping key \(TreePath.render([key]))",
-                                           hints: normalization ? ["this key and an earlier one are the same text in two Unicode normalization forms (composed and decomposed accents); sops keeps them apart, ksecret cannot: rename one"] : [],
                                            location: location(event.line, event.column))
                     }
-                    top.keys.insert(key)
+                    top.keys.insert(ByteKey(text: key))
                     top.pendingKey = key
                     top.pendingKeyStart = event.start
                     if stack.count == 1 && key == "sops" { pendingSopsStart = lineStart(of: event.start) }
