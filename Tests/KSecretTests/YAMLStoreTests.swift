@@ -111,6 +111,13 @@ struct YAMLStoreTests {
         let parsed = try store.parse(Array("caf\u{E9}: 1\ncafe\u{301}: 2\n".utf8), path: "n.yaml")
         guard case .mapping(let entries)? = parsed.document.branches.first else { Issue.record("not a mapping"); return }
         #expect(entries.compactMap { $0.key.map { Array($0.utf8) } } == [Array("caf\u{E9}".utf8), Array("cafe\u{301}".utf8)])
+        // Either spelling repeated is a duplicate, on its own line.
+        for repeated in ["caf\u{E9}", "cafe\u{301}"] {
+            let error = try #require(throws: KSecretError.self) {
+                try store.parse(Array("caf\u{E9}: 1\ncafe\u{301}: 2\n\(repeated): 3\n".utf8), path: "n.yaml")
+            }
+            #expect(error.message.contains("duplicate mapping key") && error.location?.line == 3)
+        }
     }
 
     @Test("an empty file is refused with sops's code 92")

@@ -27,16 +27,3 @@ extension String {
         return replaced ? String(decoding: out, as: UTF8.self) : self
     }
 }
-
-/// A string that is equal to another only byte for byte, as Go's strings are: for sets of mapping
-/// keys, where "é" and "e" + U+0301 (equal as Swift `String`s) are two keys to sops.
-struct ByteKey: Hashable {
-    let text: String
-
-    static func == (a: ByteKey, b: ByteKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
-
-    func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-    }
-}

@@ -30,7 +30,10 @@ struct YAMLParser {
         var items: [Node] = []
         var pendingKey: String?
         var pendingKeyStart = 0
-        var keys: Set<ByteKey> = []
+        var keys: Set<String> = []
+        /// Keys canonically equal to one in `keys` (so `keys` holds only the first spelling) but
+        /// with other bytes: "é" decomposed after "é" composed. Two keys to sops; almost always empty.
+        var otherSpellings: [String] = []
         var column: Int
         /// Column of the `-` when this mapping is the item of a block sequence.
         var baseIndent: Int
@@ -525,12 +528,18 @@ struct YAMLParser {
                                                hints: ["quote the key, e.g. \"\(key)\": value"], location: location(event.line, event.column))
                         }
                     }
-                    // By bytes, as sops compares keys: "é" composed and decomposed are two keys.
-                    if top.keys.contains(ByteKey(text: key)) {
-                        throw KSecretError(.couldNotReadInputFile, "duplicate mapping key \(TreePath.render([key]))",
-                                           location: location(event.line, event.column))
+                    // A duplicate is the same bytes, as sops compares keys: Swift's strings compare by
+                    // canonical equivalence, so "é" composed and decomposed meet in `keys` and are told
+                    // apart here.
+                    let (isNew, first) = top.keys.insert(key)
+                    if !isNew {
+                        let same = { (other: String) in other.utf8.elementsEqual(key.utf8) }
+                        guard !same(first), !top.otherSpellings.contains(where: same) else {
+                            throw KSecretError(.couldNotReadInputFile, "duplicate mapping key \(TreePath.render([key]))",
+                                               location: location(event.line, event.column))
+                        }
+                        top.otherSpellings.append(key)
                     }
-                    top.keys.insert(ByteKey(text: key))
                     top.pendingKey = key
                     top.pendingKeyStart = event.start
                     if stack.count == 1 && key == "sops" { pendingSopsStart = lineStart(of: event.start) }
