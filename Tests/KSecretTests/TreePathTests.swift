@@ -58,4 +58,22 @@ struct TreePathTests {
         #expect(element.branches[0]["a"]?["list"] == .sequence([.int(2)]))
         #expect(throws: KSecretError.self) { try Self.doc.unsetting(at: [.key("nope")]) }
     }
+
+    @Test("keys that differ only in normalization: a path takes the one with its bytes, else an equivalent one, and keeps its spelling")
+    func normalizationForms() throws {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        let both = Document(branches: [.mapping([.pair(key: composed, value: .int(1)), .pair(key: decomposed, value: .mapping([.pair(key: "x", value: .int(2))]))])])
+        #expect(try both.value(at: [.key(composed)]) == .int(1))
+        #expect(try both.value(at: [.key(decomposed), .key("x")]) == .int(2))
+        let set = both.setting(.int(9), at: [.key(decomposed), .key("x")])
+        #expect(try set.value(at: [.key(composed)]) == .int(1))
+        #expect(try set.value(at: [.key(decomposed), .key("x")]) == .int(9))
+
+        // Only the decomposed spelling in the file; the path is composed.
+        let one = Document(branches: [.mapping([.pair(key: decomposed, value: .mapping([.pair(key: "x", value: .int(2)), .pair(key: "y", value: .int(3))]))])])
+        #expect(try one.value(at: [.key(composed), .key("x")]) == .int(2))
+        let unset = try one.unsetting(at: [.key(composed), .key("x")])
+        guard case .mapping(let entries) = unset.branches[0], case .pair(let key, _) = entries[0] else { Issue.record("shape"); return }
+        #expect(Array(key.utf8) == Array(decomposed.utf8))
+    }
 }

@@ -70,11 +70,9 @@ extension Document {
         let rest = path.dropFirst()
         switch (node, first) {
         case (.mapping(var entries), .key(let k)):
-            for i in entries.indices {
-                if case .pair(let key, let v) = entries[i], key == k {
-                    entries[i] = .pair(key: key, value: set(v, rest, leaf))
-                    return .mapping(entries)
-                }
+            if let i = Node.index(of: k, in: entries), case .pair(let key, let v) = entries[i] {
+                entries[i] = .pair(key: key, value: set(v, rest, leaf))
+                return .mapping(entries)
             }
             entries.append(.pair(key: k, value: fresh(rest, leaf)))
             return .mapping(entries)
@@ -95,10 +93,11 @@ extension Document {
         let rest = path.dropFirst()
         switch (node, first) {
         case (.mapping(var entries), .key(let k)):
-            guard let i = entries.firstIndex(where: { $0.key == k }), case .pair(_, let v) = entries[i] else {
+            guard let i = Node.index(of: k, in: entries), case .pair(let key, let v) = entries[i] else {
                 throw KSecretError(.generic, "component ['\(k)'] not found")
             }
-            if rest.isEmpty { entries.remove(at: i) } else { entries[i] = .pair(key: k, value: try unset(v, rest)) }
+            // The key keeps its own spelling (the path may name it in another normalization).
+            if rest.isEmpty { entries.remove(at: i) } else { entries[i] = .pair(key: key, value: try unset(v, rest)) }
             return .mapping(entries)
         case (.sequence(var items), .index(let i)):
             guard i < items.count else { throw KSecretError(.generic, "component [\(i)] accesses out of bounds") }

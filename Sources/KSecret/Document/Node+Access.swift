@@ -1,9 +1,21 @@
 extension Node {
     /// The value of `key` in a mapping node, or nil.
     public subscript(key: String) -> Node? {
-        guard case .mapping(let entries) = self else { return nil }
-        for entry in entries { if case .pair(let k, let v) = entry, k == key { return v } }
-        return nil
+        guard case .mapping(let entries) = self, let i = Node.index(of: key, in: entries), case .pair(_, let v) = entries[i] else { return nil }
+        return v
+    }
+
+    /// The entry of the pair with `key`: the one with the same bytes, as sops picks it, else the
+    /// first whose text is canonically equal (a key typed composed for one stored decomposed).
+    /// Swift's `==` alone would take the first of "é" and "e" + U+0301, which are two keys to sops.
+    static func index(of key: String, in entries: [MappingEntry]) -> Int? {
+        var equivalent: Int?
+        for i in entries.indices {
+            guard case .pair(let k, _) = entries[i], k == key else { continue }
+            if k.utf8.elementsEqual(key.utf8) { return i }
+            if equivalent == nil { equivalent = i }
+        }
+        return equivalent
     }
 
     /// The string value of a scalar node, or nil.
