@@ -279,6 +279,30 @@ struct CLITests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test("in-place writes through a symbolic link change its target and keep the link (encrypt -i left the target in clear text)")
+    func writesThroughSymlink() throws {
+        let targetDirectory = dir.appendingPathComponent("shared")
+        try FileManager.default.createDirectory(at: targetDirectory, withIntermediateDirectories: true)
+        let target = targetDirectory.appendingPathComponent("secrets.yaml").path
+        try Data(Self.plain.utf8).write(to: URL(fileURLWithPath: target))
+        chmod(target, 0o640)
+        let link = dir.appendingPathComponent("linked.yaml").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "shared/secrets.yaml")
+
+        #expect(try ksecret(["encrypt", "-i", "--age", recipient, link]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "shared/secrets.yaml")
+        #expect(try read(target).contains("ENC[AES256_GCM,") && !(try read(target).contains("abcdef")))
+        var st = stat()
+        stat(target, &st)
+        #expect(st.st_mode & 0o777 == 0o640)
+        #expect(try ksecret(["set", link, #"["token"]"#, #""changed""#]).status == 0)
+        #expect(try ksecret(["decrypt", "-i", link]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "shared/secrets.yaml")
+        #expect(try read(target) == Self.plain.replacingOccurrences(of: "token: abcdef", with: "token: changed"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: targetDirectory.path).filter { $0.contains("ksecret-") }
+        #expect(leftovers.isEmpty)
+    }
+
     // MARK: edit
 
     /// An editor script: records the temp file's path and modes, then runs `action` on it.

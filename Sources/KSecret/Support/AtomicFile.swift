@@ -67,7 +67,10 @@ public enum AtomicFile {
     }
 
     /// Replaces `path` with `bytes` atomically, keeping its mode (or `mode` for a new file).
-    public static func write(_ bytes: [UInt8], to path: String, mode newFileMode: mode_t = 0o600) throws {
+    /// A symbolic link is written through: its target gets the bytes and the link stays, as sops
+    /// (which truncates and writes) leaves it.
+    public static func write(_ bytes: [UInt8], to link: String, mode newFileMode: mode_t = 0o600) throws {
+        let path = symlinkTarget(link) ?? link
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var st = stat()
@@ -115,6 +118,26 @@ public enum AtomicFile {
         committed = true
         let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY)
         if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+
+    /// Where a symbolic link at `path` points, resolved to the file that is written (nil when
+    /// `path` is not a link). Renaming onto the link itself would replace the link with a file and
+    /// leave its target as it was: `encrypt -i` of a linked secrets file left it in clear text.
+    static func symlinkTarget(_ path: String) -> String? {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else { return nil }
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        // A dangling link: its target (relative to the link's directory) is created.
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if target.hasPrefix("/") { return target }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return directory + "/" + target
     }
 
     /// Removes what a killed earlier write of the same file left behind (`.NAME.ksecret-XXXXXX`):
