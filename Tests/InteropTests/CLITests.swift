@@ -279,6 +279,18 @@ struct CLITests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test("in-place writes keep the file's owner and group (root editing another user's file)",
+          .enabled(if: getuid() == 0, "giving a file to another user needs root"))
+    func keepsOwner() throws {
+        let path = try write("owned.yaml", Self.plain)
+        try #require(chown(path, 65534, 65534) == 0)
+        #expect(try ksecret(["encrypt", "-i", "--age", recipient, path]).status == 0)
+        #expect(try ksecret(["set", path, #"["token"]"#, #""x""#]).status == 0)
+        var st = stat()
+        stat(path, &st)
+        #expect(st.st_uid == 65534 && st.st_gid == 65534)
+    }
+
     @Test("in-place writes through a symbolic link change its target and keep the link (encrypt -i left the target in clear text)")
     func writesThroughSymlink() throws {
         let targetDirectory = dir.appendingPathComponent("shared")

@@ -66,7 +66,8 @@ public enum AtomicFile {
         }
     }
 
-    /// Replaces `path` with `bytes` atomically, keeping its mode (or `mode` for a new file).
+    /// Replaces `path` with `bytes` atomically, keeping its mode, owner and group (or `mode` for a
+    /// new file).
     /// A symbolic link is written through: its target gets the bytes and the link stays, as sops
     /// (which truncates and writes) leaves it.
     public static func write(_ bytes: [UInt8], to link: String, mode newFileMode: mode_t = 0o600) throws {
@@ -74,7 +75,8 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var st = stat()
-        let mode: mode_t = stat(path, &st) == 0 ? st.st_mode & 0o7777 : newFileMode
+        let existing = stat(path, &st) == 0
+        let mode: mode_t = existing ? st.st_mode & 0o7777 : newFileMode
         removeStaleTemporaries(directory: directory, name: url.lastPathComponent)
         var template = Array((directory + "/." + url.lastPathComponent + ".ksecret-XXXXXX").utf8CString)
         var fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -106,6 +108,10 @@ public enum AtomicFile {
             if n < 0 { if errno == EINTR { continue }; throw fail("write failed") }
             offset += n
         }
+        // The file keeps its owner and group too, as sops's write in place does: root editing a
+        // deploy user's file must not hand it to root. Who may not give a file away (EPERM) keeps
+        // the default, as any new file of theirs. Before fchmod: chown clears set-id bits.
+        if existing { _ = fchown(fd, st.st_uid, st.st_gid) }
         guard fchmod(fd, mode) == 0 else { throw fail("chmod failed") }
         guard fsync(fd) == 0 else { throw fail("fsync failed") }
         guard close(fd) == 0 else {
