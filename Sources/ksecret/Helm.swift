@@ -77,8 +77,8 @@ enum Executables {
         do { try process.run() } catch {
             throw KSecretError(.generic, "cannot run \(executable)", cause: error)
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (data, errorBytes) = ChildPipes.readBoth(stdout: out, stderr: err)
+        let errors = String(decoding: errorBytes, as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw KSecretError(.generic, "\(executable) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)",

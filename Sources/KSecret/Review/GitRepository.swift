@@ -32,12 +32,7 @@ public struct GitRepository: Sendable {
         do { try process.run() } catch {
             throw KSecretError(.generic, "cannot run git", hints: ["install git"], cause: error)
         }
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        let (outData, errData) = ChildPipes.readBoth(stdout: out, stderr: err)
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: [UInt8](outData), stderr: String(decoding: errData, as: UTF8.self))
     }

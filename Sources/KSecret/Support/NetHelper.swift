@@ -44,12 +44,7 @@ public enum NetHelper {
         }
         stdin.fileHandleForWriting.write(Data(input))
         try? stdin.fileHandleForWriting.close()
-        nonisolated(unsafe) var errors = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errors = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        let (output, errors) = ChildPipes.readBoth(stdout: stdout, stderr: stderr)
         process.waitUntilExit()
         let lines = String(decoding: errors, as: UTF8.self).split(separator: "\n").map(String.init)
         return Outcome(status: process.terminationStatus, output: [UInt8](output),
