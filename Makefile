@@ -29,8 +29,8 @@ PEERS ?=
 KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 
 # Debian packages: C libraries (via pkg-config) for the build, libcurl and libxml2 too (the release
-# build links Foundation statically, and ksecret-net's FoundationNetworking and FoundationXML then
-# need them on the link line); age, gnupg, strace, script (bsdutils), postgresql (a throwaway server
+# build links Foundation statically into ksecret-net, whose FoundationNetworking and FoundationXML
+# then need them on the link line); age, gnupg, strace, script (bsdutils), postgresql (a throwaway server
 # per test, never the system cluster), curl and python3 (the chart's DDNS scripts and the Namecheap
 # stand-in) for the tests; openssl for the TLS test server's certificates; ssh-keygen
 # (openssh-client) for the ssh recipient tests; hyperfine and
@@ -78,7 +78,8 @@ build: deps
 	$(SWIFT) build -c debug
 
 # Release builds link the Swift runtime and Foundation statically: a third of the start-up time of a
-# small decrypt (run at every helm render) is the dynamic loader resolving them. Builds both
+# small decrypt (run at every helm render) is the dynamic loader resolving them. ksecret itself
+# links FoundationEssentials only, not Foundation with ICU (Sources/KSecretSystem/Exports.swift). Builds both
 # executables: ksecret, and ksecret-net (db, ddns), the only one linking libpq and libcurl.
 # ksecret also links its C libraries (libcrypto, GPGME, libyaml, libstdc++) from their archives,
 # another 1.9 ms of every start (scripts/static-c-libs.sh says why and what it costs): rebuild after

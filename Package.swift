@@ -26,13 +26,16 @@ let package = Package(
         .target(name: "KSecretCrypto", dependencies: ["COpenSSL"]),
         // Native age v1 (X25519 and scrypt recipients, armor, Bech32) on KSecretCrypto.
         .target(name: "KSecretAge", dependencies: ["KSecretCrypto"]),
+        // The C library seen from Swift, in place of Foundation proper (KSecretSystem/Exports.swift says why).
+        .target(name: "KSecretSystem"),
         // PGP through GPGME (the user's gpg-agent and keyring): owning wrappers, no KSecret types.
-        .target(name: "KSecretPGP", dependencies: ["CGPGME"]),
+        .target(name: "KSecretPGP", dependencies: ["CGPGME", "KSecretSystem"]),
         // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.
-        .target(name: "KSecret", dependencies: ["KSecretCrypto", "KSecretAge", "KSecretPGP", "CYAML"]),
+        .target(name: "KSecret", dependencies: ["KSecretSystem", "KSecretCrypto", "KSecretAge", "KSecretPGP", "CYAML"]),
         // What both executables print and parse the same way: diagnostics and exit codes, type options.
         .target(name: "KSecretCLI", dependencies: [
             "KSecret",
+            "KSecretSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Credential flows on the core: PostgreSQL URLs, checks and password rotation over libpq,
@@ -46,6 +49,7 @@ let package = Package(
         // The command-line tool: one file per subcommand; `db` and `ddns` run ksecret-net.
         .executableTarget(name: "ksecret", dependencies: [
             "KSecret",
+            "KSecretSystem",
             "KSecretCrypto",
             "KSecretPGP",
             "KSecretCLI",

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 /// Message policy: `ksecret: error: <where>: <what>` then `ksecret: hint: <how>` lines, on stderr,
@@ -14,7 +14,7 @@ public enum Diagnostics {
         if ProcessInfo.processInfo.environment["KSECRET_VERBOSE"] != nil, let cause = error.cause {
             lines.append("ksecret: cause: \(cause)")
         }
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        StandardStreams.writeError((lines.joined(separator: "\n") + "\n"))
         return ExitCode(error.code.rawValue)
     }
 
@@ -23,12 +23,12 @@ public enum Diagnostics {
     public static func status(of error: any Error) -> Int32 {
         if let error = error as? KSecretError { return report(error).rawValue }
         if let code = error as? ExitCode { return code.rawValue }
-        FileHandle.standardError.write(Data("ksecret: error: \(error)\n".utf8))
+        StandardStreams.writeError("ksecret: error: \(error)\n")
         return 1
     }
 
     public static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("ksecret: warning: \(message)\n".utf8))
+        StandardStreams.writeError("ksecret: warning: \(message)\n")
     }
 
     /// Runs a command body, turning a KSecretError into its message and exit code.

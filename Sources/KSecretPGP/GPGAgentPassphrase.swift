@@ -1,5 +1,5 @@
 import CGPGME
-import Foundation
+import KSecretSystem
 
 /// Asks a running gpg-agent for a passphrase (`GET_PASSPHRASE`): the agent shows its pinentry and
 /// keeps the answer in its cache under a cache id, so later processes get it without asking. This

@@ -1,5 +1,5 @@
 import CGPGME
-import Foundation
+import KSecretSystem
 
 /// Asks gpg-agent whether it is there: its socket from `gpgconf --list-dirs agent-socket` (for the
 /// given home), then an Assuan `GETINFO version` over it through GPGME's Assuan protocol, which

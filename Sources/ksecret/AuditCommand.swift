@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct AuditCommand: ParsableCommand {
@@ -37,8 +37,7 @@ struct AuditCommand: ParsableCommand {
             var report: Audit.Report?
             for path in paths.isEmpty ? [FileManager.default.currentDirectoryPath] : paths {
                 let root = URL(fileURLWithPath: path).standardizedFileURL.path
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+                guard PathName.isDirectory(root) else {
                     throw KSecretError(.noFileSpecified, "\(path) is not a directory", hints: ["audit takes directories: ksecret audit [DIR...]"])
                 }
                 var audit = Audit(root: root, environment: KSecretEnvironment())
@@ -68,25 +67,41 @@ enum AuditOutput {
         return [UInt8](try encoder.encode(report)) + [0x0A]
     }
 
+    /// The parts of a SARIF 2.1.0 log that the audit fills in.
+    struct SARIF: Encodable {
+        struct Text: Encodable { var text: String }
+        struct Rule: Encodable { var id: String; var shortDescription: Text? }
+        struct Driver: Encodable { var name: String; var version: String; var rules: [Rule] }
+        struct Tool: Encodable { var driver: Driver }
+        struct ArtifactLocation: Encodable { var uri: String }
+        struct PhysicalLocation: Encodable { var artifactLocation: ArtifactLocation }
+        struct Location: Encodable { var physicalLocation: PhysicalLocation }
+        struct Result: Encodable { var ruleId: String; var level: String; var message: Text; var locations: [Location] }
+        struct Run: Encodable { var tool: Tool; var results: [Result] }
+        var schema = "https://json.schemastore.org/sarif-2.1.0.json"
+        var version = "2.1.0"
+        var runs: [Run]
+
+        enum CodingKeys: String, CodingKey {
+            case schema = "$schema", version, runs
+        }
+    }
+
     static func sarif(_ report: Audit.Report) throws -> [UInt8] {
-        let rules = Set(report.findings.map(\.rule)).sorted().map { id -> [String: Any] in
-            var rule: [String: Any] = ["id": id]
-            if let text = Audit.ruleDescriptions[id] { rule["shortDescription"] = ["text": text] }
-            return rule
+        let rules = Set(report.findings.map(\.rule)).sorted().map { id in
+            SARIF.Rule(id: id, shortDescription: Audit.ruleDescriptions[id].map { SARIF.Text(text: $0) })
         }
-        let results: [[String: Any]] = report.findings.map { f in
-            ["ruleId": f.rule,
-             "level": f.severity == .high ? "error" : f.severity == .medium ? "warning" : "note",
-             "message": ["text": "\(f.message). Fix: \(f.fix)"],
-             "locations": [["physicalLocation": ["artifactLocation": ["uri": f.file]]]]]
+        let results = report.findings.map { f in
+            SARIF.Result(ruleId: f.rule,
+                         level: f.severity == .high ? "error" : f.severity == .medium ? "warning" : "note",
+                         message: SARIF.Text(text: "\(f.message). Fix: \(f.fix)"),
+                         locations: [SARIF.Location(physicalLocation: SARIF.PhysicalLocation(artifactLocation: SARIF.ArtifactLocation(uri: f.file)))])
         }
-        let document: [String: Any] = [
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [["tool": ["driver": ["name": "ksecret", "version": KSecretVersion.current, "rules": rules]],
-                      "results": results]],
-        ]
-        return [UInt8](try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])) + [0x0A]
+        let document = SARIF(runs: [SARIF.Run(tool: SARIF.Tool(driver: SARIF.Driver(name: "ksecret", version: KSecretVersion.current, rules: rules)),
+                                              results: results)])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return [UInt8](try encoder.encode(document)) + [0x0A]
     }
 
     static func table(_ report: Audit.Report, color: Bool) -> String {

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecret
 
 /// Progress of a bulk re-key on stderr: on a terminal a bar (files done / total, the file being
@@ -42,7 +42,7 @@ final class BulkProgress: @unchecked Sendable {
         if terminal && drawn { write("\r\u{1B}[2K") }
     }
 
-    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+    private func write(_ text: String) { StandardStreams.writeError(text) }
 
     /// The summary on stdout: counts, then the files by what happened to them. Throws (exit 1)
     /// when a file failed, after printing everything.
@@ -63,7 +63,7 @@ final class BulkProgress: @unchecked Sendable {
             }
         }
         out += extra.map { $0 + "\n" }.joined()
-        FileHandle.standardOutput.write(Data(out.utf8))
+        StandardStreams.writeOutput(out.utf8)
         let failed = counts[.failed] ?? 0
         if failed > 0 {
             throw KSecretError(.generic, "\(failed) of \(results.count) file(s) failed and were left as they were",

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 /// Options shared by the `--all` modes of `rotate` and `updatekeys`.
@@ -15,8 +15,7 @@ struct BulkOptions: ParsableArguments {
             throw KSecretError(.conflictingParameters, "--all takes one directory, got \(arguments.count) paths")
         }
         let path = arguments.first ?? "."
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+        guard PathName.isDirectory(path) else {
             throw KSecretError(.noFileSpecified, "\(path) is not a directory", hints: ["--all works on a directory: ksecret rotate --all [DIR]"])
         }
         return URL(fileURLWithPath: path).standardizedFileURL.path
@@ -94,14 +93,14 @@ enum BulkRekeyCommand {
                 if let t = changes.threshold { lines.append("    shamir threshold \(t.from) -> \(t.to)") }
             }
             if lines.isEmpty {
-                FileHandle.standardError.write(Data("ksecret: all \(targets.count) encrypted file(s) already match their creation rules\n".utf8))
+                StandardStreams.writeError("ksecret: all \(targets.count) encrypted file(s) already match their creation rules\n")
                 return
             }
-            FileHandle.standardError.write(Data((["ksecret: the following key changes will be made:"] + lines).joined(separator: "\n").utf8 + Data("\n".utf8)))
+            StandardStreams.writeError((["ksecret: the following key changes will be made:"] + lines).joined(separator: "\n") + "\n")
             guard isatty(STDIN_FILENO) == 1 else {
                 throw KSecretError(.generic, "not confirmed: standard input is not a terminal", hints: ["pass -y to apply without asking"])
             }
-            FileHandle.standardError.write(Data("Is this okay? (y/n): ".utf8))
+            StandardStreams.writeError("Is this okay? (y/n): ")
             guard readLine()?.lowercased().hasPrefix("y") == true else { return }
         }
         let progress = BulkProgress(verb: "updating")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct Decrypt: ParsableCommand {
@@ -62,7 +62,7 @@ struct Decrypt: ParsableCommand {
             try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
             // The output is written (unbuffered): end the process here rather than free a large
             // file's trees one object at a time (5% of a 20,000-value decryption).
-            if exitWhenDone { Foundation.exit(0) }
+            if exitWhenDone { exitProcess(0) }
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 #if canImport(Glibc)
 import Glibc
@@ -65,7 +65,7 @@ struct Edit: ParsableCommand {
                 } catch let error as KSecretError where error.code == .couldNotReadInputFile || error.code == .errorEncryptingTree || error.code == .needAtLeastOneDocument {
                     _ = Diagnostics.report(error)
                     guard isatty(STDIN_FILENO) == 1 else { throw error }
-                    FileHandle.standardError.write(Data("ksecret: press Enter to reopen the editor and fix it (Ctrl-C to give up)\n".utf8))
+                    StandardStreams.writeError("ksecret: press Enter to reopen the editor and fix it (Ctrl-C to give up)\n")
                     _ = readLine()
                     plaintext = edited
                 }
@@ -122,15 +122,14 @@ final class EditSession {
             argv = [found]
         }
         guard !argv.isEmpty else { throw KSecretError(.noEditorFound, "the editor command is empty") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv + [path]
-        do { try process.run() } catch {
+        let result: ChildProcess.Result
+        do {
+            result = try ChildProcess.run("/usr/bin/env", argv + [path], stdin: .inherit, stdout: .inherit, stderr: .inherit)
+        } catch {
             throw KSecretError(.noEditorFound, "cannot start the editor \(argv[0])", cause: error)
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw KSecretError(.generic, "the editor exited with status \(process.terminationStatus); the file was not changed")
+        guard result.succeeded else {
+            throw KSecretError(.generic, "the editor exited with status \(result.status); the file was not changed")
         }
     }
 

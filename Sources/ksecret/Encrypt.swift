@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct Encrypt: ParsableCommand {
@@ -58,7 +58,7 @@ struct Encrypt: ParsableCommand {
         let keeper = exitWhenDone ? SecretsEngine.Keeper() : nil
         let result = try SecretsEngine(environment: environment).encrypt(bytes, options: options, keeping: keeper)
         try WriteTarget.write(result, inPlace: inPlace, output: output, file: file)
-        if exitWhenDone { Foundation.exit(0) }
+        if exitWhenDone { exitProcess(0) }
     }
 }
 

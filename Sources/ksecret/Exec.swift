@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 #if canImport(Glibc)
 import Glibc
@@ -172,12 +172,12 @@ struct ExecFile: ParsableCommand {
                 let written = plaintext.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 close(fd)
                 guard written == plaintext.count else { throw KSecretError(.couldNotWriteOutputFile, "cannot write the temporary file") }
-                status = try Child.run(command.replacingOccurrences(of: "{}", with: path), environment: ProcessInfo.processInfo.environment)
+                status = try Child.run(command.replacingBytes(of: "{}", with: path), environment: ProcessInfo.processInfo.environment)
             } else {
                 guard mkfifo(path, 0o600) == 0 else { throw KSecretError(.couldNotWriteOutputFile, "cannot create a FIFO in \(scratch.directory)") }
                 let done = FeedFlag()
                 let bytes = plaintext
-                let feeder = Thread {
+                let feeder: @Sendable () -> Void = {
                     // A command that closes its end early must not kill ksecret: SIGPIPE is blocked on
                     // this thread alone (the write then fails with EPIPE), not ignored process-wide,
                     // which the command would inherit (`yes | head` in it would never end).
@@ -202,8 +202,10 @@ struct ExecFile: ParsableCommand {
                     }
                     close(fd)
                 }
-                feeder.start()
-                status = try Child.run(command.replacingOccurrences(of: "{}", with: path), environment: ProcessInfo.processInfo.environment)
+                do { try DetachedThread.start(feeder) } catch {
+                    throw KSecretError(.generic, "cannot start the thread that writes the FIFO", cause: error)
+                }
+                status = try Child.run(command.replacingBytes(of: "{}", with: path), environment: ProcessInfo.processInfo.environment)
                 done.set()
             }
         }
@@ -212,7 +214,7 @@ struct ExecFile: ParsableCommand {
 }
 
 final class FeedFlag: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var value = false
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct Git: ParsableCommand {
@@ -38,7 +38,7 @@ struct GitInstall: ParsableCommand {
         try Diagnostics.run {
             let repo = try currentRepository()
             try GitIntegration(repository: repo, executable: SelfPath.executable).install(force: force)
-            FileHandle.standardError.write(Data("ksecret: installed the diff driver (.gitattributes, git config diff.ksecret) and the pre-commit hook in \(repo.root)\n".utf8))
+            StandardStreams.writeError("ksecret: installed the diff driver (.gitattributes, git config diff.ksecret) and the pre-commit hook in \(repo.root)\n")
         }
     }
 }
@@ -87,7 +87,7 @@ struct GitPreCommit: ParsableCommand {
                 lines.append("  \(f.path): \(f.detail)")
                 lines.append("ksecret: hint: \(f.fix)")
             }
-            FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            StandardStreams.writeError((lines.joined(separator: "\n") + "\n"))
             throw ExitCode(1)
         }
     }

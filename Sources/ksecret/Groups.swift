@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct Groups: ParsableCommand {
@@ -63,9 +63,9 @@ struct GroupsAdd: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             func split(_ values: [String]) -> [String] {
-                values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                values.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
             }
-            let group = KeyGroupRule(age: split(age), pgp: split(pgp).map { $0.replacingOccurrences(of: " ", with: "") }, hcVault: split(vault))
+            let group = KeyGroupRule(age: split(age), pgp: split(pgp).map { $0.replacingBytes(of: " ", with: "") }, hcVault: split(vault))
             guard !group.age.isEmpty || !group.pgp.isEmpty || !group.hcVault.isEmpty else {
                 throw KSecretError(.generic, "the new key group has no keys", hints: ["name them with --age, --pgp or --hc-vault-transit"])
             }

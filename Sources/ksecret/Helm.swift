@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 #if canImport(Glibc)
 import Glibc
@@ -43,7 +43,7 @@ struct HelmTool {
     /// The directory plugins are installed into: the first entry of `helm env HELM_PLUGINS`.
     func pluginsDirectory() throws -> String {
         let output = try Executables.output(path, ["env", "HELM_PLUGINS"])
-        let list = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let list = output.trimmingWhitespace()
         guard let first = list.split(separator: ":").first.map(String.init), !first.isEmpty else {
             throw KSecretError(.generic, "\(path) env HELM_PLUGINS printed no directory")
         }
@@ -51,7 +51,7 @@ struct HelmTool {
     }
 
     func version() -> String {
-        ((try? Executables.output(path, ["version", "--short"])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        ((try? Executables.output(path, ["version", "--short"])) ?? "").trimmingWhitespace()
     }
 }
 
@@ -68,23 +68,15 @@ enum Executables {
 
     /// Runs a program to completion and returns its standard output; a failure carries its stderr.
     static func output(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch {
+        let result: ChildProcess.Result
+        do { result = try ChildProcess.run(executable, arguments) } catch {
             throw KSecretError(.generic, "cannot run \(executable)", cause: error)
         }
-        let (data, errorBytes) = ChildPipes.readBoth(stdout: out, stderr: err)
-        let errors = String(decoding: errorBytes, as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw KSecretError(.generic, "\(executable) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)",
-                               hints: errors.split(separator: "\n").prefix(3).map(String.init))
+        guard result.succeeded else {
+            throw KSecretError(.generic, "\(executable) \(arguments.joined(separator: " ")) exited with status \(result.status)",
+                               hints: result.stderrText.split(separator: "\n").prefix(3).map(String.init))
         }
-        return String(decoding: data, as: UTF8.self)
+        return result.stdoutText
     }
 
     /// Replaces this process with `argv` (found on PATH when it has no slash); returns only on failure.
@@ -102,10 +94,7 @@ enum Executables {
 
     /// The absolute path of the running ksecret executable.
     static func currentExecutable() throws -> String {
-        #if os(Linux)
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-        #endif
-        if let path = Bundle.main.executableURL?.resolvingSymlinksInPath().path { return path }
+        if let path = ExecutablePath.current() { return path }
         throw KSecretError(.generic, "cannot find the path of the running ksecret executable")
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct HelmInstallPlugins: ParsableCommand {
@@ -33,7 +33,7 @@ struct HelmInstallPlugins: ParsableCommand {
                 try PluginDirectory.remove(dir, force: force)
                 try PluginDirectory.create(dir, name: name, executable: executable)
             }
-            FileHandle.standardError.write(Data("ksecret: installed the helm plugins \(HelmPluginLayout.names.joined(separator: " and ")) in \(plugins) (\(tool.version())), running \(executable)\n".utf8))
+            StandardStreams.writeError("ksecret: installed the helm plugins \(HelmPluginLayout.names.joined(separator: " and ")) in \(plugins) (\(tool.version())), running \(executable)\n")
         }
     }
 }
@@ -55,7 +55,7 @@ struct HelmUninstallPlugins: ParsableCommand {
                 removed.append(name)
             }
             let what = removed.isEmpty ? "no ksecret helm plugins were installed" : "removed the helm plugins \(removed.joined(separator: " and "))"
-            FileHandle.standardError.write(Data("ksecret: \(what) in \(plugins)\n".utf8))
+            StandardStreams.writeError("ksecret: \(what) in \(plugins)\n")
         }
     }
 }

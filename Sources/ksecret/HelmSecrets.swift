@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct HelmSecrets: ParsableCommand {
@@ -77,7 +77,7 @@ struct HelmSecrets: ParsableCommand {
             case "encrypt": try Self.encrypt(words)
             case "edit": try Self.edit(words)
             case "help": print(Self.usage)
-            case "dir": FileHandle.standardOutput.write(Data((ProcessInfo.processInfo.environment["HELM_PLUGIN_DIR"] ?? "").utf8))
+            case "dir": StandardStreams.writeOutput((ProcessInfo.processInfo.environment["HELM_PLUGIN_DIR"] ?? "").utf8)
             case "downloader":
                 var downloader = HelmDownloader()
                 downloader.arguments = words
@@ -177,7 +177,7 @@ struct HelmSecrets: ParsableCommand {
         // not refuse the files over a HELM_SECRETS_BACKEND that `-b` overrode. exec passes on
         // this process's environment.
         unsetenv("HELM_SECRETS_BACKEND")
-        try? FileHandle.standardOutput.synchronize()
+        fflush(nil)
         throw Executables.exec([helm] + rewritten, environment: environment)
     }
 }

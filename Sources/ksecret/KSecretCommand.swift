@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 import KSecretCrypto
 
@@ -26,7 +26,7 @@ struct KSecretCommand: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if NetExecutable.handles(arguments) { NetExecutable.exec(arguments) }
         if let status = DecryptFastPath.run(arguments) ?? EncryptFastPath.run(arguments) {
-            Foundation.exit(status)
+            exitProcess(status)
         }
         // helm runs the downloader once per secrets:// value file at every render: no argument parser.
         if arguments.count >= 3, arguments[0] == "helm", arguments[1] == "downloader", let url = arguments.last, !url.hasPrefix("-") {
@@ -35,9 +35,9 @@ struct KSecretCommand: ParsableCommand {
                     Output.write(try HelmDownloader.fetch(try SecretsURL.parse(url), environment: KSecretEnvironment()))
                 }
             } catch {
-                Foundation.exit(Diagnostics.status(of: error))
+                exitProcess(Diagnostics.status(of: error))
             }
-            Foundation.exit(0)
+            exitProcess(0)
         }
         main(nil)
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct Keygen: ParsableCommand {
@@ -36,7 +36,7 @@ struct Keygen: ParsableCommand {
                                        hints: ["remove it first if you mean to replace it"])
                 }
                 try AtomicFile.write(Array(text.utf8), to: output, mode: 0o600)
-                FileHandle.standardError.write(Data("Public key: \(recipient)\n".utf8))
+                StandardStreams.writeError("Public key: \(recipient)\n")
             } else {
                 Output.write(Array(text.utf8))
             }

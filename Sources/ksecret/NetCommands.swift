@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 /// `ksecret db ...` and `ksecret ddns ...` live in the ksecret-net executable, which links libpq and

@@ -1,8 +1,11 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct Offboard: ParsableCommand {
+    /// Key paths that look like a database password, for the hint to rotate it with `db rotate`.
+    static let databasePassword = try! RegularExpression("(?i)(db|database|postgres|pg|mysql).*pass|pass.*(db|database|postgres)")
+
     static let configuration = CommandConfiguration(
         abstract: "Remove someone's key from the creation rules and re-key every file they could open.",
         discussion: HelpText.reflow("""
@@ -27,8 +30,8 @@ struct Offboard: ParsableCommand {
         try Diagnostics.run {
             let recipient: Recipient
             switch (age, pgp) {
-            case (let a?, nil): recipient = .age(a.trimmingCharacters(in: .whitespaces))
-            case (nil, let p?): recipient = .pgp(p.replacingOccurrences(of: " ", with: ""))
+            case (let a?, nil): recipient = .age(a.trimmingWhitespace())
+            case (nil, let p?): recipient = .pgp(p.replacingBytes(of: " ", with: ""))
             default: throw KSecretError(.conflictingParameters, "give exactly one of --age and --pgp")
             }
             let root = try BulkOptions().root(path.map { [$0] } ?? [])
@@ -65,7 +68,7 @@ struct Offboard: ParsableCommand {
         for path in secrets {
             let name = path.joined(separator: ".")
             lines.append("    \(TreePath.render(path))")
-            if name.range(of: "(db|database|postgres|pg|mysql).*pass|pass.*(db|database|postgres)", options: [.regularExpression, .caseInsensitive]) != nil {
+            if Self.databasePassword.matches(name) {
                 lines.append("      a database password: ksecret db rotate \(file)")
             }
         }

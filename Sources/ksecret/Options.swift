@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 /// Key flags, as sops has them.
@@ -26,7 +26,7 @@ struct KeyOptions: ParsableArguments {
                      environment: KSecretEnvironment) -> KeyPlan? {
         func list(_ flag: String?, _ variable: String) -> [String] {
             (flag ?? environment[variable] ?? "").split(separator: ",")
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                .map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         }
         let group = KeyGroupRule(age: list(age, "SOPS_AGE_RECIPIENTS"), pgp: list(pgp, "SOPS_PGP_FP").map { $0.filter { !$0.isWhitespace } },
                                  hcVault: list(vault, "SOPS_VAULT_URIS"))
@@ -59,7 +59,7 @@ struct SelectionOptions: ParsableArguments {
                                         ("unencrypted_comment_regex", unencryptedCommentRegex), ("encrypted_comment_regex", encryptedCommentRegex)]
         let set = all.compactMap { pair in pair.1.map { (pair.0, $0) } }
         if set.count > 1 {
-            throw KSecretError(.conflictingParameters, "only one of the selection options may be given; got \(set.map { "--" + $0.0.replacingOccurrences(of: "_", with: "-") }.joined(separator: " and "))")
+            throw KSecretError(.conflictingParameters, "only one of the selection options may be given; got \(set.map { "--" + $0.0.replacingBytes(of: "_", with: "-") }.joined(separator: " and "))")
         }
         return set.first
     }
@@ -68,16 +68,21 @@ struct SelectionOptions: ParsableArguments {
 /// Reads the input named by a FILE argument, or standard input for `-`.
 enum Input {
     static func read(_ path: String) throws -> [UInt8] {
-        if path == "-" {
-            return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-        }
+        if path == "-" { return try standardInput() }
         return try AtomicFile.read(path)
+    }
+
+    /// Standard input to its end.
+    static func standardInput() throws -> [UInt8] {
+        do { return try StandardStreams.readInput() } catch {
+            throw KSecretError(.couldNotReadInputFile, "cannot read standard input", cause: error)
+        }
     }
 }
 
 enum Output {
     static func write(_ bytes: [UInt8]) {
-        FileHandle.standardOutput.write(Data(bytes))
+        StandardStreams.writeOutput(bytes)
     }
 }
 

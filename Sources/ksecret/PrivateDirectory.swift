@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecret
 
 /// A fresh directory only the user can enter: `mkdtemp` under `$TMPDIR` (else `/tmp`), mode 0700.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct Rotate: ParsableCommand {
@@ -50,7 +50,7 @@ struct Rotate: ParsableCommand {
                 throw KSecretError(.cannotChangeKeysFromNonExistentFile, "\(file) does not exist, so its keys cannot be changed")
             }
             func list(_ s: String?) -> [String] {
-                (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                (s ?? "").split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
             }
             let engine = SecretsEngine(environment: KSecretEnvironment())
             let opened = try engine.open(try AtomicFile.read(file), path: file, format: try types.input(for: file), ignoreMac: ignoreMac)
@@ -106,22 +106,22 @@ struct UpdateKeys: ParsableCommand {
                 guard let node = parsed.metadata else { throw KSecretError(.generic, "sops metadata not found in \(file)") }
                 let changes = SecretsEngine.changes(from: try Metadata(node: node), to: plan)
                 if changes.isEmpty {
-                    FileHandle.standardError.write(Data("ksecret: \(file) already up to date\n".utf8))
+                    StandardStreams.writeError("ksecret: \(file) already up to date\n")
                     continue
                 }
                 var lines = ["ksecret: the following changes will be made to \(file)'s keys:"]
                 lines += changes.added.map { "  + \($0)" } + changes.removed.map { "  - \($0)" }
                 if let t = changes.threshold { lines.append("  shamir threshold \(t.from) -> \(t.to)") }
-                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+                StandardStreams.writeError((lines.joined(separator: "\n") + "\n"))
                 if !yes {
                     guard isatty(STDIN_FILENO) == 1 else {
                         throw KSecretError(.generic, "not confirmed: standard input is not a terminal", hints: ["pass -y to apply without asking"])
                     }
-                    FileHandle.standardError.write(Data("Is this okay? (y/n): ".utf8))
+                    StandardStreams.writeError("Is this okay? (y/n): ")
                     guard readLine()?.lowercased().hasPrefix("y") == true else { continue }
                 }
                 try AtomicFile.write(try engine.updateKeys(bytes, path: file, format: format, plan: plan), to: file)
-                FileHandle.standardError.write(Data("ksecret: updated \(file)\n".utf8))
+                StandardStreams.writeError("ksecret: updated \(file)\n")
             }
         }
     }

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecret
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import KSecretSystem
 import KSecret
 
 struct SetValue: ParsableCommand {
@@ -32,7 +32,7 @@ struct SetValue: ParsableCommand {
             let json: [UInt8]
             if let value { json = Array(value.utf8) }
             else if let valueFile { json = try AtomicFile.read(valueFile) }
-            else { json = [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+            else { json = try Input.standardInput() }
             let components = try TreePath.parse(path, errorCode: .invalidSetFormat)
             let newValue = try JSONValue.parse(json)
             let bytes = try AtomicFile.read(file)
@@ -95,12 +95,12 @@ struct Replace: ParsableCommand {
         try Diagnostics.run {
             let format = try types.input(for: file)
             let bytes = try AtomicFile.read(file)
-            let plaintext = try from.map(Input.read) ?? [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            let plaintext = try from.map(Input.read) ?? Input.standardInput()
             let engine = SecretsEngine(environment: KSecretEnvironment())
             let opened = try engine.open(bytes, path: file, format: format, ignoreMac: ignoreMac)
             let (result, summary) = try engine.replace(opened, plaintext: plaintext, path: from ?? "-")
             try AtomicFile.write(result, to: output ?? file)
-            FileHandle.standardError.write(Data("ksecret: \(summary.changed) value(s) changed, \(summary.kept) kept their ciphertext\n".utf8))
+            StandardStreams.writeError("ksecret: \(summary.changed) value(s) changed, \(summary.kept) kept their ciphertext\n")
         }
     }
 }

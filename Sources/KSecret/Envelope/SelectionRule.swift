@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Which leaves get encrypted (Format.md §2.4): exactly one rule per file, stored in the metadata
 /// under `metadataKey`. Without one, sops uses (and writes) `unencrypted_suffix: _unencrypted`.
@@ -69,7 +69,7 @@ public enum SelectionRule: Sendable, Equatable, Hashable {
     /// A rule ready to apply: the regular expression compiled once, match results cached.
     public final class Matcher: @unchecked Sendable {
         public let rule: SelectionRule
-        private let regex: NSRegularExpression?
+        private let regex: RegularExpression?
         // Only touched by the one walk that owns this matcher.
         private var cache: [String: Bool] = [:]
 
@@ -78,7 +78,7 @@ public enum SelectionRule: Sendable, Equatable, Hashable {
             switch rule {
             case .unencryptedRegex(let p), .encryptedRegex(let p), .unencryptedCommentRegex(let p), .encryptedCommentRegex(let p):
                 do {
-                    regex = try NSRegularExpression(pattern: p)
+                    regex = try RegularExpression(p)
                 } catch {
                     throw KSecretError(.generic, "invalid \(rule.metadataKey) \"\(p)\"", cause: error)
                 }
@@ -99,8 +99,7 @@ public enum SelectionRule: Sendable, Equatable, Hashable {
 
         private func search(_ text: String) -> Bool {
             if let hit = cache[text] { return hit }
-            let ns = text as NSString
-            let hit = regex!.firstMatch(in: text, options: [], range: NSRange(location: 0, length: ns.length)) != nil
+            let hit = regex!.matches(text)
             cache[text] = hit
             return hit
         }

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// The two legacy-format helm plugins that put ksecret in the helm pipeline, and their files.
 ///

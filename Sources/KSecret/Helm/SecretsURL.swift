@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// A value-file URL in one of helm-secrets' schemes, as helm hands it to the downloader.
 ///
@@ -33,7 +33,7 @@ public struct SecretsURL: Sendable, Equatable {
 
     /// Parses a URL exactly as helm passes it (the downloader's last argument).
     public static func parse(_ url: String) throws -> SecretsURL {
-        guard let range = url.range(of: "://") else {
+        guard let range = url.unicodeScalars.firstRange(of: "://".unicodeScalars) else {
             throw KSecretError(.generic, "\(url) is not a secrets URL", hints: ["expected one of \(protocols.map { $0 + "://" }.joined(separator: ", "))"])
         }
         let scheme = String(url[..<range.lowerBound])
@@ -93,9 +93,9 @@ public struct SecretsURL: Sendable, Equatable {
     /// one is an error naming it. Nothing else is expanded (`$NAME` stays as written).
     public static func expandingVariables(_ text: String, environment: KSecretEnvironment) throws -> String {
         var result = "", rest = Substring(text)
-        while let start = rest.range(of: "${") {
+        while let start = rest.unicodeScalars.firstRange(of: "${".unicodeScalars) {
             result += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+            guard let end = rest.unicodeScalars[start.upperBound...].firstIndex(of: "}") else {
                 throw KSecretError(.generic, "an unclosed ${ in a secrets:// URL", hints: ["write ${NAME}"])
             }
             let name = String(rest[start.upperBound..<end])

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Rewrites a helm command line so that every sops-encrypted values file is fetched through the
 /// `secrets://` downloader instead of being decrypted to a file (helm-secrets' wrapper mode writes

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// helm-secrets' hardening for hosts that render other people's charts (Argo CD's repo server, a
 /// shared CI runner): a values file may be refused when it is a symlink, an absolute path, or a

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecretAge
 import KSecretCrypto
 
@@ -122,20 +122,17 @@ public final class AgeKeyring {
     private func run(_ command: String) throws -> [UInt8] {
         let argv = ShellWordSplitter.split(command)
         guard !argv.isEmpty else { throw KSecretError(.couldNotRetrieveKey, "SOPS_AGE_KEY_CMD is empty") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch {
+        let result: ChildProcess.Result
+        do {
+            // Its standard input and error stay the terminal's: it may ask for a passphrase.
+            result = try ChildProcess.run("/usr/bin/env", argv, stdin: .inherit, stderr: .inherit)
+        } catch {
             throw KSecretError(.couldNotRetrieveKey, "cannot run SOPS_AGE_KEY_CMD (\(argv[0]))", cause: error)
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw KSecretError(.couldNotRetrieveKey, "SOPS_AGE_KEY_CMD (\(argv[0])) exited with status \(process.terminationStatus)")
+        guard result.succeeded else {
+            throw KSecretError(.couldNotRetrieveKey, "SOPS_AGE_KEY_CMD (\(argv[0])) exited with status \(result.status)")
         }
-        return Array(data)
+        return result.stdout
     }
 
     // MARK: keygen

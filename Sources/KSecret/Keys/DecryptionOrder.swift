@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// The order in which the keys of a group are tried (Format.md §5.2): `SOPS_DECRYPTION_ORDER`, a
 /// comma-separated list of key kinds (default `age,pgp`). Kinds in the list come first, in its order;
@@ -15,7 +15,7 @@ struct DecryptionOrder: Sendable, Equatable {
         guard let text else { self = .default; return }
         var kinds: [String] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let kind = part.trimmingCharacters(in: .whitespaces)
+            let kind = part.trimmingWhitespace()
             guard !kind.isEmpty else { continue }
             if kinds.contains(kind) {
                 throw KSecretError(.duplicateDecryptionKeyType, "duplicate decryption key type \(kind) in the decryption order (SOPS_DECRYPTION_ORDER or --decryption-order)",

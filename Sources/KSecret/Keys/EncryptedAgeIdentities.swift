@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecretAge
 import KSecretCrypto
 import KSecretPGP

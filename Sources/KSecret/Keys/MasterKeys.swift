@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecretPGP
 
 /// Wraps the data key for every master key of a plan, and unwraps it with whatever identity is at

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecretPGP
 
 /// PGP master keys (Format.md §5.1): the data key (or a Shamir share) encrypted to one fingerprint

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// A master key being removed: an age recipient or a PGP fingerprint.
 public enum Recipient: Sendable, Equatable, CustomStringConvertible {
@@ -13,9 +13,9 @@ public enum Recipient: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Fingerprints compare without spaces and case.
-    static func normalized(_ fingerprint: String) -> String { fingerprint.replacingOccurrences(of: " ", with: "").uppercased() }
+    static func normalized(_ fingerprint: String) -> String { fingerprint.replacingBytes(of: " ", with: "").uppercased() }
 
-    func matches(age value: String) -> Bool { if case .age(let r) = self { return r == value.trimmingCharacters(in: .whitespaces) } else { return false } }
+    func matches(age value: String) -> Bool { if case .age(let r) = self { return r == value.trimmingWhitespace() } else { return false } }
     func matches(pgp value: String) -> Bool { if case .pgp(let fp) = self { return Self.normalized(fp) == Self.normalized(value) } else { return false } }
 
     public func isNamed(in plan: KeyPlan) -> Bool {

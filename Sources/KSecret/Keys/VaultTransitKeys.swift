@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Vault / OpenBao transit master keys (Format.md §8b): the data key is wrapped by the server's
 /// transit engine (`POST /v1/ENGINE/encrypt/KEY`), and the metadata keeps the `vault:v1:…`
@@ -45,7 +45,7 @@ public enum VaultTransitKeys {
         let key = try KeyURI(parsing: uri)
         let output = try runHelper(["transit", "encrypt", "--address", key.address, "--engine", key.enginePath, "--key", key.keyName],
                                    input: Array(Data(secret).base64EncodedString().utf8) + [0x0A], environment: environment)
-        let ciphertext = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let ciphertext = String(decoding: output, as: UTF8.self).trimmingWhitespace()
         guard ciphertext.hasPrefix("vault:") else {
             throw KSecretError(.noEncryptionKeyFound, "Vault at \(key.address) returned no transit ciphertext for key \(key.keyName)")
         }
@@ -56,7 +56,7 @@ public enum VaultTransitKeys {
         var output = try runHelper(["transit", "decrypt", "--address", entry.vaultAddress, "--engine", entry.enginePath, "--key", entry.keyName],
                                    input: Array(entry.enc.utf8) + [0x0A], environment: environment)
         defer { _ = output.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
-        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: output, as: UTF8.self).trimmingWhitespace()
         guard let decoded = Data(base64Encoded: text) else {
             throw KSecretError(.couldNotRetrieveKey, "Vault at \(entry.vaultAddress) returned a malformed plaintext for key \(entry.keyName)")
         }

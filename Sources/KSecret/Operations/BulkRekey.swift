@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// `rotate --all`, `updatekeys --all` and the re-keying step of `offboard`: one operation over every
 /// encrypted file under a directory, files in parallel, each written atomically.
@@ -107,7 +107,7 @@ public struct BulkRekey: Sendable {
                     progress: @escaping @Sendable (Event) -> Void = { _ in },
                     finished: @escaping @Sendable (FileResult) -> Void = { _ in }) -> [FileResult] {
         let results = ConcurrentResults<FileResult?>(count: targets.count)
-        let lock = NSLock()
+        let lock = Lock()
         nonisolated(unsafe) var done = 0
         Self.forEach(targets.count, jobs: jobs) { i in
             lock.withLock { progress(Event(done: done, total: targets.count, file: targets[i].file, result: nil)) }

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// `ksecret offboard`: the safe sequence after someone leaves (README, "Security reviews").
 ///

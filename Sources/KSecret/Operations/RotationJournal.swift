@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
+import KSecretSystem
 
 /// What lets an interrupted `rotate --all` be finished without rotating again what it did.
 ///
@@ -30,7 +30,7 @@ public final class RotationJournal: @unchecked Sendable {
     }
 
     public let path: String
-    private let lock = NSLock()
+    private let lock = Lock()
     private var fd: Int32 = -1
 
     public init(path: String) { self.path = path }
@@ -56,7 +56,7 @@ public final class RotationJournal: @unchecked Sendable {
 
     /// Starts writing: keeps the earlier entries when `resume`, else starts an empty journal.
     public func open(resume: Bool) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.deletingLastComponent(path)
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Changing who can open a file: `rotate` (a new data key) and `updatekeys` (the same data key,
 /// re-wrapped for the keys the creation rules now name).

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 extension SecretsEngine {
     /// `rotate` for the keys of `plan` instead of the file's own: a new data key wrapped for the

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 import KSecretCrypto
 
 /// The operations on whole files: encrypt plaintext, open (decrypt) an encrypted file, and seal a

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// `ksecret audit`: which secrets files exist, who can open them, how old they are, and what is
 /// wrong, without printing any value.
@@ -69,7 +69,7 @@ public struct Audit: Sendable {
         if self.environment.keyCommandOutputs == nil { self.environment.keyCommandOutputs = KeyCommandOutputs() }
     }
 
-    static let secretLooking = try! NSRegularExpression(pattern: "(?i)(password|passwd|token|secret|key|credential)")
+    static let secretLooking = try! RegularExpression("(?i)(password|passwd|token|secret|key|credential)")
     /// The files to look at (`RepositoryFiles.list`).
     public func files() throws -> [String] { try RepositoryFiles.list(root: root) }
 
@@ -160,8 +160,7 @@ public struct Audit: Sendable {
             switch node {
             case .scalar(let s):
                 guard let last = path.last, case .string(let v) = s.value, !v.isEmpty, !v.hasPrefix("ENC[") else { return }
-                let range = NSRange(last.startIndex..., in: last)
-                if Self.secretLooking.firstMatch(in: last, range: range) != nil { out.append(path) }
+                if Self.secretLooking.matches(last) { out.append(path) }
             case .mapping(let entries): for case .pair(let k, let v) in entries { walk(v, path + [k]) }
             case .sequence(let items): items.forEach { walk($0, path) }
             case .comment: break

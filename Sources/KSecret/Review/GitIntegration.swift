@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// `ksecret git install`: a diff driver so `git diff` shows decrypted changes to whoever holds the
 /// keys, and a pre-commit hook that refuses plaintext secrets and private keys. Everything it adds
@@ -30,7 +30,7 @@ public struct GitIntegration: Sendable {
             guard out.status == 0 else { throw KSecretError(.generic, "git config \(key) failed: \(out.stderr)") }
         }
         let script = "#!/bin/sh\n\(Self.hookMarker)\nexec \"\(executable)\" git pre-commit\n"
-        try FileManager.default.createDirectory(atPath: (hook as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: PathName.deletingLastComponent(hook), withIntermediateDirectories: true)
         try AtomicFile.write(Array(script.utf8), to: hook, mode: 0o755)
         chmod(hook, 0o755)
     }
@@ -49,7 +49,7 @@ public struct GitIntegration: Sendable {
     private func writeAttributes(install: Bool) throws {
         let path = repository.root + "/.gitattributes"
         var text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        if let start = text.range(of: Self.attributesBegin), let end = text.range(of: Self.attributesEnd + "\n", range: start.upperBound..<text.endIndex) {
+        if let start = text.firstRange(of: Self.attributesBegin), let end = text[start.upperBound...].firstRange(of: Self.attributesEnd + "\n") {
             text.removeSubrange(start.lowerBound..<end.upperBound)
         }
         if install {

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Runs git in one repository. Used by the git integration (hooks, diff driver) and the audit.
 public struct GitRepository: Sendable {
@@ -7,7 +7,7 @@ public struct GitRepository: Sendable {
     /// The repository containing `directory`, or nil outside one.
     public static func containing(_ directory: String) -> GitRepository? {
         guard let out = try? run(["rev-parse", "--show-toplevel"], in: directory), out.status == 0 else { return nil }
-        let root = String(decoding: out.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let root = String(decoding: out.stdout, as: UTF8.self).trimmingWhitespace()
         return root.isEmpty ? nil : GitRepository(root: root)
     }
 
@@ -22,25 +22,20 @@ public struct GitRepository: Sendable {
     public func run(_ arguments: [String]) throws -> Output { try Self.run(arguments, in: root) }
 
     static func run(_ arguments: [String], in directory: String) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch {
+        let result: ChildProcess.Result
+        do {
+            // `git -C`: the directory is git's, not this process's (which other threads share).
+            result = try ChildProcess.run("/usr/bin/env", ["git", "-C", directory] + arguments)
+        } catch {
             throw KSecretError(.generic, "cannot run git", hints: ["install git"], cause: error)
         }
-        let (outData, errData) = ChildPipes.readBoth(stdout: out, stderr: err)
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: [UInt8](outData), stderr: String(decoding: errData, as: UTF8.self))
+        return Output(status: result.status, stdout: result.stdout, stderr: result.stderrText)
     }
 
     /// Paths (relative to the root) added, copied, modified or renamed in the index.
     public func stagedPaths() throws -> [String] {
         let out = try run(["diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z"])
-        guard out.status == 0 else { throw KSecretError(.generic, "git diff --cached failed: \(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        guard out.status == 0 else { throw KSecretError(.generic, "git diff --cached failed: \(out.stderr.trimmingWhitespace())") }
         return out.stdout.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
@@ -55,6 +50,6 @@ public struct GitRepository: Sendable {
     public func gitDirectory() throws -> String {
         let out = try run(["rev-parse", "--absolute-git-dir"])
         guard out.status == 0 else { throw KSecretError(.generic, "not a git repository: \(root)") }
-        return String(decoding: out.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: out.stdout, as: UTF8.self).trimmingWhitespace()
     }
 }

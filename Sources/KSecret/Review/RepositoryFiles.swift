@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// The files a review or a bulk re-key looks at, and which of them are encrypted.
 ///
@@ -19,15 +19,25 @@ public enum RepositoryFiles {
             }
         }
         var result: [String] = []
-        let enumerator = FileManager.default.enumerator(atPath: root)
-        while let entry = enumerator?.nextObject() as? String {
-            let name = (entry as NSString).lastPathComponent
-            if skippedDirectories.contains(name) { enumerator?.skipDescendants(); continue }
-            var isDir: ObjCBool = false
-            let full = root + "/" + entry
-            if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { result.append(full) }
-        }
+        walk(root, into: &result)
         return result.sorted()
+    }
+
+    /// Every file under `directory` that is not a directory, following symbolic links to files
+    /// but not into directories, and skipping `skippedDirectories`.
+    private static func walk(_ directory: String, into result: inout [String]) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where !skippedDirectories.contains(name) {
+            let full = directory + "/" + name
+            var info = stat()
+            guard stat(full, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                var link = stat()
+                if lstat(full, &link) == 0, link.st_mode & S_IFMT != S_IFLNK { walk(full, into: &result) }
+            } else {
+                result.append(full)
+            }
+        }
     }
 
     /// A file parsed far enough to know it carries sops metadata; nil for anything else (plain

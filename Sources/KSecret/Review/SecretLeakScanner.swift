@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// What must not be committed: a file the creation rules say must be encrypted, in clear text; and
 /// private key material outside the paths allowed to hold it (demo keys, test fixtures).
@@ -15,12 +15,12 @@ public struct SecretLeakScanner: Sendable {
     /// Private keys, by the kind they reveal (never the key itself): a whole Bech32 age identity,
     /// or a PEM block header followed by key data (a line of base64), so that code and docs that
     /// only name the marker are not flagged.
-    static let keyPatterns: [(NSRegularExpression, String)] = [
+    static let keyPatterns: [(RegularExpression, String)] = [
         (#"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"#, "an age identity"),
         (#"-----BEGIN PGP PRIVATE KEY BLOCK-----\r?\n(?:[^\n]*\r?\n)*?[A-Za-z0-9+/=]{40,}"#, "a PGP private key"),
         (#"-----BEGIN OPENSSH PRIVATE KEY-----\r?\n[ \t]*[A-Za-z0-9+/=]{40,}"#, "an OpenSSH private key"),
         (#"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----\r?\n[ \t]*[A-Za-z0-9+/=]{40,}"#, "a private key"),
-    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
+    ].map { (try! RegularExpression($0.0), $0.1) }
 
     /// What every key pattern contains: files without one are not searched further (an audit reads
     /// every file of a repository, and a byte search is far cheaper than the patterns).
@@ -59,7 +59,7 @@ public struct SecretLeakScanner: Sendable {
     /// `isEncrypted`, when the caller has parsed the file already, saves parsing it again.
     public func scan(path: String, absolutePath: String, content: [UInt8], isEncrypted: Bool? = nil) -> [Finding] {
         var findings: [Finding] = []
-        let name = (path as NSString).lastPathComponent
+        let name = PathName.lastComponent(path)
         if let config, !config.rules.isEmpty, name != ".sops.yaml",
            let rule = config.rule(for: absolutePath), rule.pathRegex?.isEmpty == false {
             let format = FileFormat.forPath(path)
@@ -71,9 +71,8 @@ public struct SecretLeakScanner: Sendable {
         }
         if !allowedKeyPaths.contains(where: { path.hasPrefix($0) }), Self.markers.contains(where: { Self.contains(content, $0) }) {
             let text = String(decoding: content, as: UTF8.self)
-            let range = NSRange(text.startIndex..., in: text)
             for (pattern, kind) in Self.keyPatterns {
-                guard pattern.firstMatch(in: text, range: range) != nil else { continue }
+                guard pattern.matches(text) else { continue }
                 findings.append(Finding(kind: .privateKeyMaterial, path: path, detail: "contains \(kind)",
                                         fix: "remove it from the commit (git rm --cached \(path)) and rotate the key; it may already be copied"))
                 break

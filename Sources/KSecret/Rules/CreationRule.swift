@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// One entry of `.sops.yaml`'s `creation_rules` (Format.md §7): which files it matches and which
 /// keys and selection it gives them.
@@ -101,11 +101,11 @@ public struct SopsConfig: Sendable {
                 switch key {
                 case "path_regex":
                     rule.pathRegex = scalarText(value)
-                    if let regex = rule.pathRegex, (try? NSRegularExpression(pattern: regex)) == nil {
+                    if let regex = rule.pathRegex, (try? RegularExpression(regex)) == nil {
                         throw fail("path_regex \(regex) is not a valid regular expression", value)
                     }
                 case "age": rule.age = try keyList(value, key, fail)
-                case "pgp": rule.pgp = try keyList(value, key, fail).map { $0.replacingOccurrences(of: " ", with: "") }
+                case "pgp": rule.pgp = try keyList(value, key, fail).map { $0.replacingBytes(of: " ", with: "") }
                 case "hc_vault_transit_uri": rule.hcVaultTransitURIs = try keyList(value, key, fail)
                 case "shamir_threshold":
                     guard case .scalar(let s) = value, case .int(let n) = s.value, n >= 0 else { throw fail("shamir_threshold must be a whole number", value) }
@@ -119,7 +119,7 @@ public struct SopsConfig: Sendable {
                         guard case .mapping = group else { throw fail("each key group must be a mapping", group) }
                         var g = KeyGroupRule()
                         if let v = group["age"] { g.age = try keyList(v, "age", fail) }
-                        if let v = group["pgp"] { g.pgp = try keyList(v, "pgp", fail).map { $0.replacingOccurrences(of: " ", with: "") } }
+                        if let v = group["pgp"] { g.pgp = try keyList(v, "pgp", fail).map { $0.replacingBytes(of: " ", with: "") } }
                         if let v = group["hc_vault"] { g.hcVault = try keyList(v, "hc_vault", fail) }
                         rule.keyGroups.append(g)
                     }
@@ -128,7 +128,7 @@ public struct SopsConfig: Sendable {
                         throw fail("a creation rule may set only one of \(selectionKeys.joined(separator: ", ")); this one sets \(existing) and \(key)", value)
                     }
                     guard let text = scalarText(value) else { throw fail("\(key) must be a string", value) }
-                    if key.hasSuffix("_regex"), (try? NSRegularExpression(pattern: text)) == nil {
+                    if key.hasSuffix("_regex"), (try? RegularExpression(text)) == nil {
                         throw fail("\(key) \(text) is not a valid regular expression", value)
                     }
                     rule.selectionKey = key
@@ -152,8 +152,7 @@ public struct SopsConfig: Sendable {
         if candidate.hasPrefix(prefix) { candidate.removeFirst(prefix.count) }
         for rule in rules {
             guard let regex = rule.pathRegex, !regex.isEmpty else { return rule }
-            if let re = Self.regexCache.compiled(regex),
-               re.firstMatch(in: candidate, range: NSRange(candidate.startIndex..., in: candidate)) != nil {
+            if let re = Self.regexCache.compiled(regex), re.matches(candidate) {
                 return rule
             }
         }
@@ -164,13 +163,13 @@ public struct SopsConfig: Sendable {
     static let regexCache = RegexCache()
 
     final class RegexCache: @unchecked Sendable {
-        private var compiled: [String: NSRegularExpression?] = [:]
-        private let lock = NSLock()
+        private var compiled: [String: RegularExpression?] = [:]
+        private let lock = Lock()
 
-        func compiled(_ pattern: String) -> NSRegularExpression? {
+        func compiled(_ pattern: String) -> RegularExpression? {
             lock.withLock {
                 if let known = compiled[pattern] { return known }
-                let re = try? NSRegularExpression(pattern: pattern)
+                let re = try? RegularExpression(pattern)
                 compiled[pattern] = re
                 return re
             }
@@ -194,11 +193,11 @@ public struct SopsConfig: Sendable {
         switch node {
         case .scalar:
             guard let text = scalarText(node) else { return [] }
-            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            return text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         case .sequence(let items):
             return try items.filter { !$0.isComment }.map { item in
                 guard let text = scalarText(item) else { throw fail("\(key) entries must be strings", item) }
-                return text.trimmingCharacters(in: .whitespacesAndNewlines)
+                return text.trimmingWhitespace()
             }
         default:
             throw fail("\(key) must be a string or a list of strings", node)

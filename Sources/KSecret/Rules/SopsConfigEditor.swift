@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Removes a key from the creation rules of a `.sops.yaml`, keeping the file as its author wrote it.
 ///
@@ -81,7 +81,7 @@ public enum SopsConfigEditor {
         case .scalar(let scalar):
             // A comma-separated string: the key, and the comma after it (else the one before it).
             guard case .string(let text) = scalar.value, let origin = span(scalar) else { return [] }
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
             guard let token = parts.first(where: matches) else { return [] }
             let needle = Array(token.utf8)
             var cuts: [Range<Int>] = []

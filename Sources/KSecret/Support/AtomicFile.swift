@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
+import KSecretSystem
 
 /// File reads and crash-safe writes.
 ///

@@ -1,9 +1,9 @@
-import Foundation
+import KSecretSystem
 
 /// Fixed-size storage that worker threads write by index, behind a lock.
 final class ConcurrentResults<Value>: @unchecked Sendable {
     private var storage: [Value]
-    private let lock = NSLock()
+    private let lock = Lock()
 
     init(count: Int, initial: Value) { storage = Array(repeating: initial, count: count) }
 

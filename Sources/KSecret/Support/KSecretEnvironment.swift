@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// What the outside world gives an operation: environment variables, the working directory, the
 /// clock and randomness. Commands pass it in instead of reading globals, so tests can pin each.
@@ -29,14 +29,21 @@ public struct KSecretEnvironment: Sendable {
         return value
     }
 
-    public var homeDirectory: String { self["HOME"] ?? NSHomeDirectory() }
+    /// `HOME`, else the user's home directory in the password database.
+    public var homeDirectory: String {
+        if let home = self["HOME"] { return home }
+        guard let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir else { return "/" }
+        return String(cString: directory)
+    }
 
     /// RFC 3339, UTC, second precision: the form of `lastmodified` and `created_at`.
     public func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: now())
+        var seconds = time_t(now().timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
@@ -65,7 +72,7 @@ public final class KeyCommandOutputs: @unchecked Sendable {
 /// asking for the same key at the same time wait for the one computation (a command run, a
 /// passphrase asked) instead of repeating it. A computation that throws stores nothing.
 final class OncePerKey<Key: Hashable, Value>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var values: [Key: Value] = [:]
 
     func value(for key: Key, computing compute: () throws -> Value) throws -> Value {

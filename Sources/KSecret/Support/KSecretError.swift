@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// The one error type of the library.
 ///

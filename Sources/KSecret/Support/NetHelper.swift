@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Where the `ksecret-net` executable is: ksecret runs it for everything that talks to a server
 /// (Vault transit keys, `db`, `ddns`), so that ksecret itself links no HTTP or PostgreSQL client.
@@ -31,23 +31,14 @@ public enum NetHelper {
     /// there, never into its arguments); nil when the helper is not installed.
     public static func run(_ arguments: [String], input: [UInt8], environment: KSecretEnvironment) throws -> Outcome? {
         guard let helper = path(environment: environment) else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: helper)
-        process.arguments = arguments
-        process.environment = environment.variables
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        do { try process.run() } catch {
+        let result: ChildProcess.Result
+        do {
+            result = try ChildProcess.run(helper, arguments, environment: environment.variables, stdin: .bytes(input))
+        } catch {
             throw KSecretError(.generic, "cannot run \(helper)", cause: error)
         }
-        stdin.fileHandleForWriting.write(Data(input))
-        try? stdin.fileHandleForWriting.close()
-        let (output, errors) = ChildPipes.readBoth(stdout: stdout, stderr: stderr)
-        process.waitUntilExit()
-        let lines = String(decoding: errors, as: UTF8.self).split(separator: "\n").map(String.init)
-        return Outcome(status: process.terminationStatus, output: [UInt8](output),
+        let lines = result.stderrText.split(separator: "\n").map(String.init)
+        return Outcome(status: result.status, output: result.stdout,
                        message: lines.first { !$0.hasPrefix("hint: ") },
                        hints: lines.filter { $0.hasPrefix("hint: ") }.map { String($0.dropFirst(6)) })
     }

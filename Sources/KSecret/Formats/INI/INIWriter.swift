@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Writes INI as go-ini's `WriteTo` does with sops's settings (`PrettyFormat`, `PrettySection`,
 /// no default header), from sops's `encodeTree` mapping of the tree onto sections.
@@ -116,9 +116,9 @@ enum INIWriter {
         for line in comment.split(separator: "\n", omittingEmptySubsequences: false) {
             let l = String(line)
             if let f = l.utf8.first, f == UInt8(ascii: "#") || f == UInt8(ascii: ";") {
-                out += String(l.prefix(1)) + " " + String(l.dropFirst()).trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+                out += String(l.prefix(1)) + " " + String(l.dropFirst()).trimmingWhitespace() + "\n"
             } else {
-                out += "; " + (trimFirst ? l.trimmingCharacters(in: .whitespacesAndNewlines) : l) + "\n"
+                out += "; " + (trimFirst ? l.trimmingWhitespace() : l) + "\n"
             }
         }
         return out

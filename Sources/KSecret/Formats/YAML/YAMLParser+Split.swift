@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import KSecretSystem
 
 /// A large YAML file read on two threads: libyaml and the tree building were nearly half of a
 /// 20,000-value file's decryption, and one core sat idle meanwhile.
@@ -139,7 +139,7 @@ extension YAMLParser {
 /// Each half's parse, set by its own thread.
 private final class HalfResults: @unchecked Sendable {
     private(set) var parts: [(branches: [Node], layout: YAMLLayout, metadata: Node?)?] = [nil, nil]
-    private let lock = NSLock()
+    private let lock = Lock()
 
     func set(_ part: Int, _ result: (branches: [Node], layout: YAMLLayout, metadata: Node?)?) {
         lock.lock()

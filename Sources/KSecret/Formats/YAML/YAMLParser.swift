@@ -1,5 +1,5 @@
 import CYAML
-import Foundation
+import KSecretSystem
 
 /// Builds the document tree and its layout from libyaml's events.
 ///

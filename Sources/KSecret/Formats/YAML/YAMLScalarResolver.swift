@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// Resolves plain YAML scalars to typed values the way sops's YAML library (yaml.v3) does:
 /// the YAML 1.2 core schema plus unquoted timestamps (Format.md §4.2). `yes`/`no`/`on`/`off` stay

@@ -1,4 +1,4 @@
-import Foundation
+import KSecretSystem
 
 /// How a scalar was spelled in the source, which is how ksecret writes it back (Format.md §4.3).
 enum YAMLScalarStyle: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import KSecretSystem
 
 /// YAML, kept as the author wrote it (Format.md §4).
 ///
@@ -657,7 +657,7 @@ struct YAMLPatcher {
 /// The patches of the two halves of a split write, each set by its own thread.
 private final class CollectedPatches: @unchecked Sendable {
     private(set) var parts: [[YAMLPatcher.Patch]] = [[], []]
-    private let lock = NSLock()
+    private let lock = Lock()
     func set(_ part: Int, _ patches: [YAMLPatcher.Patch]) {
         lock.lock()
         parts[part] = patches
