@@ -69,6 +69,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "KSecretSystemTests", dependencies: ["KSecretSystem"]),
         .testTarget(name: "KSecretCryptoTests", dependencies: ["KSecretCrypto"]),
         .testTarget(name: "KSecretAgeTests", dependencies: ["KSecretAge", "KSecretCrypto", "CZlib"]),
         // What several test targets share: running programs, throwaway GnuPG homes (gpg from Debian's
