@@ -4,18 +4,32 @@ import COpenSSL
 public enum CryptoLibrary {
     /// Called first thing by the `ksecret` executable, before anything uses libcrypto.
     ///
-    /// OpenSSL 3.0 spends about half a millisecond of every process on two things ksecret never
-    /// needs, which helm pays at each `secrets://` values file it renders:
+    /// OpenSSL 3.0 spends about a millisecond of every process on things ksecret never needs,
+    /// which helm pays at each `secrets://` values file it renders:
     /// - the legacy cipher and digest name tables (`EVP_get_cipherbyname`), which the first
     ///   `EVP_*` call copies into the provider name map. ksecret gets every algorithm as an object
     ///   (`EVP_aes_256_gcm()`) or by its provider name (`EVP_KDF_fetch`), never by legacy name;
-    /// - freeing all of libcrypto's state in an `atexit` handler, just before the process ends.
+    /// - freeing all of libcrypto's state in an `atexit` handler, just before the process ends;
+    /// - the system's `openssl.cnf` (and the error strings its reader loads): about 0.5 ms, a
+    ///   tenth of a `secrets://` call. It configures TLS and which providers load; ksecret uses
+    ///   no TLS here, and its algorithms (X25519, ChaCha20-Poly1305, AES-GCM, scrypt, SHA-2) are
+    ///   the default provider's whatever it says, as sops's (Go's own crypto) ignore that file
+    ///   altogether. A file named by `OPENSSL_CONF` is still read, so a provider or setting can
+    ///   be given to ksecret on purpose (`configurationFile` tells which).
     ///
-    /// The configuration file (`openssl.cnf`, and with it FIPS and provider settings) is still
-    /// read. `ksecret-net` does not call this: libssl (through libpq) wants the legacy tables.
+    /// `ksecret-net` does not call this: libssl (through libpq) wants the legacy tables and the
+    /// system configuration.
     public static func setUpForCommandLine() {
-        let options = UInt64(OPENSSL_INIT_NO_ADD_ALL_CIPHERS) | UInt64(OPENSSL_INIT_NO_ADD_ALL_DIGESTS)
+        var options = UInt64(OPENSSL_INIT_NO_ADD_ALL_CIPHERS) | UInt64(OPENSSL_INIT_NO_ADD_ALL_DIGESTS)
             | UInt64(OPENSSL_INIT_NO_ATEXIT)
+        if configurationFile == nil { options |= UInt64(OPENSSL_INIT_NO_LOAD_CONFIG) }
         _ = OPENSSL_init_crypto(options, nil)
+    }
+
+    /// The OpenSSL configuration file a command-line ksecret reads: `OPENSSL_CONF` when set and
+    /// not empty, else none (`setUpForCommandLine` says why).
+    public static var configurationFile: String? {
+        guard let value = getenv("OPENSSL_CONF"), value.pointee != 0 else { return nil }
+        return String(cString: value)
     }
 }

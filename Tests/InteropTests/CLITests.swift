@@ -573,4 +573,25 @@ struct CLITests {
         // The same key file reads again once the configuration is gone.
         #expect(try ksecret(["decrypt", path]).status == 0)
     }
+
+    @Test("the system's openssl.cnf is not read (as sops reads none); a file OPENSSL_CONF names is",
+          .enabled(if: Peers.find("strace") != nil, "needs strace (make deps)"))
+    func openSSLConfigurationRead() throws {
+        let path = try encrypted()
+        let config = try write("ksecret-openssl.cnf", "# an empty configuration\n")
+        func opened(_ extraEnv: [String: String]) throws -> [Substring] {
+            let log = dir.appendingPathComponent("openat.txt").path
+            // env -u: OPENSSL_CONF unset, not empty (OpenSSL itself reads no file for an empty one).
+            let unset = extraEnv["OPENSSL_CONF"] == nil ? ["-u", "OPENSSL_CONF"] : []
+            let r = try Peers.run("/usr/bin/env", unset + [Peers.find("strace")!, "-f", "-qq", "-e", "trace=open,openat", "-o", log, Peers.ksecret!, "decrypt", path],
+                                  environment: env.merging(extraEnv) { $1 }, directory: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            #expect(lines.contains { $0.contains(path) }, "the trace shows the files ksecret opens")
+            return lines.filter { $0.contains(".cnf") }
+        }
+        #expect(try opened([:]).isEmpty)
+        let named = try opened(["OPENSSL_CONF": config])
+        #expect(named.contains { $0.contains("ksecret-openssl.cnf") }, "\(named)")
+    }
 }

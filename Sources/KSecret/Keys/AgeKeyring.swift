@@ -107,12 +107,12 @@ public final class AgeKeyring {
     }
 
     /// Reading an identity derives its public key with libcrypto. When libcrypto itself fails (a
-    /// broken `openssl.cnf` or `OPENSSL_CONF`, a provider that does not load), the file is not to
+    /// broken configuration file named by `OPENSSL_CONF`, a provider that does not load), the file is not to
     /// blame: say so, with libcrypto's reason (never key material), instead of the file's format.
     static func identityError(_ error: any Error, code: KSecretError.Code, source: String, hints: [String]) -> KSecretError {
         if let crypto = error as? CryptoError, case .library = crypto {
             return KSecretError(code, "libcrypto failed while reading the age identities from \(source): \(crypto)",
-                                hints: ["check the OpenSSL configuration (OPENSSL_CONF, else openssl.cnf in `openssl version -d`)"],
+                                hints: ["check the OpenSSL configuration file OPENSSL_CONF names (ksecret reads no other)"],
                                 cause: error)
         }
         return KSecretError(code, "cannot read age identities from \(source)", hints: hints, cause: error)
