@@ -10,19 +10,26 @@ public enum CryptoLibrary {
     ///   `EVP_*` call copies into the provider name map. ksecret gets every algorithm as an object
     ///   (`EVP_aes_256_gcm()`) or by its provider name (`EVP_KDF_fetch`), never by legacy name;
     /// - freeing all of libcrypto's state in an `atexit` handler, just before the process ends;
-    /// - the system's `openssl.cnf` (and the error strings its reader loads): about 0.5 ms, a
-    ///   tenth of a `secrets://` call. It configures TLS and which providers load; ksecret uses
-    ///   no TLS here, and its algorithms (X25519, ChaCha20-Poly1305, AES-GCM, scrypt, SHA-2) are
-    ///   the default provider's whatever it says, as sops's (Go's own crypto) ignore that file
-    ///   altogether. A file named by `OPENSSL_CONF` is still read, so a provider or setting can
-    ///   be given to ksecret on purpose (`configurationFile` tells which).
+    /// - the system's `openssl.cnf`: about 0.5 ms, a tenth of a `secrets://` call. It configures
+    ///   TLS and which providers load; ksecret uses no TLS here, and its algorithms (X25519,
+    ///   ChaCha20-Poly1305, AES-GCM, scrypt, SHA-2) are the default provider's whatever it says,
+    ///   as sops's (Go's own crypto) ignore that file altogether. A file named by `OPENSSL_CONF`
+    ///   is still read, so a provider or setting can be given to ksecret on purpose
+    ///   (`configurationFile` tells which);
+    /// - the text of every libcrypto error reason (a hash table of some 2,000 strings, built at
+    ///   the first error-queue use, which every fetch makes): 0.3 ms. Without a configuration
+    ///   file nothing a user controls makes libcrypto fail, and `CryptoError` then names the
+    ///   failing function and the error code, which `openssl errstr` turns into its text. With
+    ///   `OPENSSL_CONF` set, where a broken file or provider can fail, the texts are loaded.
     ///
     /// `ksecret-net` does not call this: libssl (through libpq) wants the legacy tables and the
     /// system configuration.
     public static func setUpForCommandLine() {
         var options = UInt64(OPENSSL_INIT_NO_ADD_ALL_CIPHERS) | UInt64(OPENSSL_INIT_NO_ADD_ALL_DIGESTS)
             | UInt64(OPENSSL_INIT_NO_ATEXIT)
-        if configurationFile == nil { options |= UInt64(OPENSSL_INIT_NO_LOAD_CONFIG) }
+        if configurationFile == nil {
+            options |= UInt64(OPENSSL_INIT_NO_LOAD_CONFIG) | UInt64(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS)
+        }
         _ = OPENSSL_init_crypto(options, nil)
     }
 

@@ -1,4 +1,5 @@
 import Testing
+import COpenSSL
 @testable import KSecretCrypto
 
 private func hex(_ s: String) -> [UInt8] {
@@ -10,6 +11,24 @@ private func toHex(_ b: [UInt8]) -> String { b.map { ($0 < 16 ? "0" : "") + Stri
 
 @Suite("libcrypto wrappers")
 struct CryptoTests {
+    @Test("a libcrypto failure names the call and the queued reason, and clears the queue")
+    func libraryError() throws {
+        #expect {
+            _ = try KDFContext(algorithm: "NO-SUCH-KDF")
+        } throws: { error in
+            guard case .library(let call, let reason) = error as? CryptoError else { return false }
+            return call == "EVP_KDF_fetch(NO-SUCH-KDF)" && !reason.isEmpty && reason != "unknown error"
+        }
+        #expect(ERR_peek_error() == 0)
+    }
+
+    @Test("without libcrypto's error texts, the reason gives the code, the function and how to read it")
+    func reasonWithoutTexts() {
+        #expect(CryptoError.reason(code: 0x1C80_0064, function: "ossl_gcm_stream_final")
+                == "error 1C800064 in ossl_gcm_stream_final (`openssl errstr 1C800064` gives its text)")
+        #expect(CryptoError.reason(code: 0x64, function: nil) == "error 00000064 (`openssl errstr 00000064` gives its text)")
+    }
+
     @Test("AES-256-GCM with a 32-byte IV round-trips and rejects tampering")
     func aesGCM32ByteIV() throws {
         let key = SecureBytes.random(32), iv = SecureBytes.random(32)
