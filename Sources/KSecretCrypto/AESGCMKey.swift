@@ -8,7 +8,7 @@ public final class AESGCMKey {
 
     public init(key: [UInt8]) throws {
         guard key.count == AESGCM.keyLength else { throw CryptoError.invalidParameter("AES-256 key must be 32 bytes") }
-        aead = try AEADKey(cipher: EVP_aes_256_gcm(), key: key)
+        aead = try AEADKey(cipher: EVP_aes_256_gcm(), provider: ProviderAEAD.aes256GCM, key: key)
     }
 
     public func seal(iv: [UInt8], plaintext: [UInt8], aad: [UInt8]) throws -> (ciphertext: [UInt8], tag: [UInt8]) {

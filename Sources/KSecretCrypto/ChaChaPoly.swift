@@ -9,7 +9,7 @@ public enum ChaChaPoly {
 
     public static func seal(key: [UInt8], nonce: [UInt8], plaintext: [UInt8], aad: [UInt8] = []) throws -> [UInt8] {
         try validate(key: key, nonce: nonce)
-        let (ciphertext, tag) = try AEADKey(cipher: EVP_chacha20_poly1305(), key: key).seal(iv: nonce, plaintext: plaintext, aad: aad)
+        let (ciphertext, tag) = try AEADKey(cipher: EVP_chacha20_poly1305(), provider: ProviderAEAD.chaCha20Poly1305, key: key).seal(iv: nonce, plaintext: plaintext, aad: aad)
         return ciphertext + tag
     }
 
@@ -18,7 +18,7 @@ public enum ChaChaPoly {
         try validate(key: key, nonce: nonce)
         guard sealed.count >= tagLength else { throw CryptoError.authenticationFailed }
         let split = sealed.count - tagLength
-        return try AEADKey(cipher: EVP_chacha20_poly1305(), key: key)
+        return try AEADKey(cipher: EVP_chacha20_poly1305(), provider: ProviderAEAD.chaCha20Poly1305, key: key)
             .open(iv: nonce, ciphertext: Array(sealed[..<split]), tag: Array(sealed[split...]), aad: aad)
     }
 

@@ -29,9 +29,16 @@ public enum CryptoLibrary {
             | UInt64(OPENSSL_INIT_NO_ATEXIT)
         if configurationFile == nil {
             options |= UInt64(OPENSSL_INIT_NO_LOAD_CONFIG) | UInt64(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS)
+            usesProviderDispatch = true
         }
         _ = OPENSSL_init_crypto(options, nil)
     }
+
+    /// Whether the AEAD ciphers are called through the default provider's functions rather than
+    /// EVP (`ProviderAEAD`): only in a process set up for the command line without a configuration
+    /// file, where the default provider is the only one and no property (FIPS) is set. Set once,
+    /// before any thread starts; tests set it to run both ways.
+    nonisolated(unsafe) static var usesProviderDispatch = false
 
     /// The OpenSSL configuration file a command-line ksecret reads: `OPENSSL_CONF` when set and
     /// not empty, else none (`setUpForCommandLine` says why).

@@ -22,6 +22,51 @@ struct CryptoTests {
         #expect(ERR_peek_error() == 0)
     }
 
+    /// Every AEAD test vector and tamper check, through EVP and through the provider's functions.
+    static let aeadPaths: [(String, ProviderAEAD?, ProviderAEAD?)] = [
+        ("EVP", nil, nil),
+        ("provider dispatch", ProviderAEAD(name: "AES-256-GCM"), ProviderAEAD(name: "ChaCha20-Poly1305")),
+    ]
+
+    @Test("both AEAD paths: NIST GCM case 16, RFC 8439, 32-byte IVs, empty inputs, tampering refused",
+          arguments: 0..<2)
+    func aeadPathsAgree(path: Int) throws {
+        let (_, gcm, chacha) = Self.aeadPaths[path]
+        if path == 1 { try #require(gcm != nil && chacha != nil, "the default provider's AES-256-GCM and ChaCha20-Poly1305") }
+        // NIST SP 800-38D test case 16 (60-byte IV).
+        let key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        let iv = hex("9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b")
+        let pt = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+        let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+        let aes = try AEADKey(cipher: EVP_aes_256_gcm(), provider: gcm, key: key)
+        let (ct, tag) = try aes.seal(iv: iv, plaintext: pt, aad: aad)
+        #expect(toHex(ct) == "5a8def2f0c9e53f1f75d7853659e2a20eeb2b22aafde6419a058ab4f6f746bf40fc0c3b780f244452da3ebf1c5d82cdea2418997200ef82e44ae7e3f")
+        #expect(toHex(tag) == "a44a8266ee1c8eb0c8b5d4cf5ae9f19a")
+        #expect(try aes.open(iv: iv, ciphertext: ct, tag: tag, aad: aad) == pt)
+        // The same key for many values with 32-byte IVs (sops), one of them empty, as AESGCMKey uses it.
+        for text in [[UInt8](), Array("a".utf8), Array(repeating: 7, count: 1000)] {
+            let iv32 = SecureBytes.random(32)
+            let (c, t) = try aes.seal(iv: iv32, plaintext: text, aad: Array("k:".utf8))
+            #expect(try aes.open(iv: iv32, ciphertext: c, tag: t, aad: Array("k:".utf8)) == text)
+            var badTag = t; badTag[15] ^= 0x80
+            #expect(throws: CryptoError.authenticationFailed) { try aes.open(iv: iv32, ciphertext: c, tag: badTag, aad: Array("k:".utf8)) }
+            #expect(throws: CryptoError.authenticationFailed) { try aes.open(iv: iv32, ciphertext: c, tag: t, aad: Array("x:".utf8)) }
+        }
+        #expect(ERR_peek_error() == 0)
+        // RFC 8439 section 2.8.2.
+        let ckey = hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")
+        let nonce = hex("070000004041424344454647")
+        let cpt = Array("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.".utf8)
+        let caad = hex("50515253c0c1c2c3c4c5c6c7")
+        let box = try AEADKey(cipher: EVP_chacha20_poly1305(), provider: chacha, key: ckey)
+        let (cct, ctag) = try box.seal(iv: nonce, plaintext: cpt, aad: caad)
+        #expect(toHex(ctag) == "1ae10b594f09e26a7e902ecbd0600691")
+        #expect(toHex(Array(cct.prefix(16))) == "d31a8d34648e60db7b86afbc53ef7ec2")
+        #expect(try box.open(iv: nonce, ciphertext: cct, tag: ctag, aad: caad) == cpt)
+        var flipped = cct; flipped[0] ^= 1
+        #expect(throws: CryptoError.authenticationFailed) { try box.open(iv: nonce, ciphertext: flipped, tag: ctag, aad: caad) }
+    }
+
     @Test("without libcrypto's error texts, the reason gives the code, the function and how to read it")
     func reasonWithoutTexts() {
         #expect(CryptoError.reason(code: 0x1C80_0064, function: "ossl_gcm_stream_final")
