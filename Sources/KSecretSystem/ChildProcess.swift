@@ -35,16 +35,7 @@ public enum ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t(), none = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var attributes = SpawnAttributes()
 
         // Parent ends of the pipes, and child ends to close once the child has them.
         var parentEnds: [Int32: Int32] = [:]   // child fd -> parent's end
@@ -87,9 +78,9 @@ public enum ChildProcess {
         var pid = pid_t()
         let spawned: Int32
         if let envp {
-            spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            spawned = posix_spawn(&pid, executable, &actions, &attributes.value, argv, envp)
         } else {
-            spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+            spawned = posix_spawn(&pid, executable, &actions, &attributes.value, argv, environ)
         }
         guard spawned == 0 else { throw SystemCallError("posix_spawn \(executable)", code: spawned) }
         childEnds.forEach { close($0) }
@@ -166,5 +157,24 @@ public enum ChildProcess {
                 }
             }
         }
+    }
+
+    /// posix_spawn attributes that start a child with SIGPIPE at its default and no signal
+    /// blocked, whatever this process inherited or set. Keep it alive across the spawn.
+    public final class SpawnAttributes {
+        public var value = posix_spawnattr_t()
+
+        public init() {
+            posix_spawnattr_init(&value)
+            var defaults = sigset_t(), none = sigset_t()
+            sigemptyset(&defaults)
+            sigaddset(&defaults, SIGPIPE)
+            sigemptyset(&none)
+            posix_spawnattr_setsigdefault(&value, &defaults)
+            posix_spawnattr_setsigmask(&value, &none)
+            posix_spawnattr_setflags(&value, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        }
+
+        deinit { posix_spawnattr_destroy(&value) }
     }
 }

@@ -46,16 +46,7 @@ enum Child {
         // default and no signal blocked, whatever ksecret itself inherited: a parent that ignores
         // SIGPIPE (some CI runners and service managers do) would otherwise pass that on, and a
         // pipeline such as `yes | head` in the command would never end.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t(), none = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let attributes = ChildProcess.SpawnAttributes()
         let argv: [UnsafeMutablePointer<CChar>?] = [String](["/bin/sh", "-c", command]).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0.key + "=" + $0.value) } + [nil]
         defer {
@@ -72,7 +63,7 @@ enum Child {
         for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&handled, sig) }
         pthread_sigmask(SIG_BLOCK, &handled, &previous)
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, envp)
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, &attributes.value, argv, envp)
         if spawned == 0 { ScratchDirectory.attach(child: pid) }
         pthread_sigmask(SIG_SETMASK, &previous, nil)
         defer { ScratchDirectory.attach(child: 0) }
