@@ -21,6 +21,7 @@ final class ProviderAEAD: @unchecked Sendable {
         functions = .allocate(capacity: 1)
         guard ksecret_aead_find(name, functions) == 1 else {
             functions.deallocate()
+            ERR_clear_error()   // EVP is used instead: its errors must not carry this one's
             return nil
         }
     }

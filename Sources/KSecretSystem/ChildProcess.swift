@@ -126,6 +126,8 @@ public enum ChildProcess {
 
     private static func run(input: [UInt8], written: inout Int, ends: inout [Int32: Int32], result: inout Result) {
         var chunk = [UInt8](repeating: 0, count: 65_536)
+        // What a child prints may be a secret (SOPS_AGE_KEY_CMD prints keys): clear the read buffer.
+        defer { chunk.withUnsafeMutableBytes { _ = memset($0.baseAddress!, 0, $0.count) } }
         while !ends.isEmpty {
             var fds = ends.map { pollfd(fd: $0.value, events: Int16($0.key == STDIN_FILENO ? POLLOUT : POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), -1)
