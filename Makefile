@@ -33,10 +33,11 @@ KSECRET_SHARED_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared))
 # then need them on the link line); age, gnupg, strace, script (bsdutils), postgresql (a throwaway server
 # per test, never the system cluster), curl and python3 (the chart's DDNS scripts and the Namecheap
 # stand-in) for the tests; openssl for the TLS test server's certificates; ssh-keygen
-# (openssh-client) for the ssh recipient tests; hyperfine and
-# time for `make bench`; unzip for unpacking the peers' wheels.
+# (openssh-client) for the ssh recipient tests; attr and acl (setfattr, setfacl) for the test that
+# in-place writes keep extended attributes; hyperfine and time for `make bench`; unzip for
+# unpacking the peers' wheels.
 DEPS_PACKAGES := libssl-dev libyaml-dev libgpgme-dev libpq-dev zlib1g-dev pkg-config libcurl4-openssl-dev libxml2-dev \
-	age gnupg openssh-client strace hyperfine time unzip git bsdutils postgresql curl python3 openssl
+	age gnupg openssh-client strace attr acl hyperfine time unzip git bsdutils postgresql curl python3 openssl
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

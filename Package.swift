@@ -27,7 +27,8 @@ let package = Package(
         // Native age v1 (X25519 and scrypt recipients, armor, Bech32) on KSecretCrypto.
         .target(name: "KSecretAge", dependencies: ["KSecretCrypto"]),
         // The C library seen from Swift, in place of Foundation proper (KSecretSystem/Exports.swift says why).
-        .target(name: "KSecretSystem"),
+        .systemLibrary(name: "CXattr"),
+        .target(name: "KSecretSystem", dependencies: ["CXattr"]),
         // PGP through GPGME (the user's gpg-agent and keyring): owning wrappers, no KSecret types.
         .target(name: "KSecretPGP", dependencies: ["CGPGME", "KSecretSystem"]),
         // The core: document model, stores, the sops envelope, master keys, rules. Never prints, never exits.

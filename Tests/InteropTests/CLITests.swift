@@ -291,6 +291,49 @@ struct CLITests {
         #expect(st.st_uid == 65534 && st.st_gid == 65534)
     }
 
+    @Test("in-place writes keep the file's extended attributes: a user attribute and a POSIX ACL")
+    func keepsExtendedAttributes() throws {
+        let path = try write("xattr.yaml", Self.plain)
+        let setfattr = Peers.find("setfattr"), setfacl = Peers.find("setfacl"), getfacl = Peers.find("getfacl")
+        try #require(setfattr != nil && setfacl != nil && getfacl != nil, "setfattr, setfacl, getfacl (make deps: attr, acl)")
+        let user = try Peers.run(setfattr!, ["-n", "user.ksecret-test", "-v", "kept", path])
+        try #require(user.status == 0, "the file system keeps no user attributes here: \(user.stderr)")
+        chmod(path, 0o600)
+        try #require(try Peers.run(setfacl!, ["-m", "u:65534:r", path]).status == 0)
+        let aclBefore = try Peers.run(getfacl!, ["-c", path]).text
+        #expect(aclBefore.contains("user:65534:r--") || aclBefore.contains("user:nobody:r--"), "\(aclBefore)")
+        var before = stat()
+        stat(path, &before)
+
+        #expect(try ksecret(["encrypt", "-i", "--age", recipient, path]).status == 0)
+        var after = stat()
+        stat(path, &after)
+        // The temp file exists beside the original, so it cannot have the original's inode.
+        #expect(after.st_ino != before.st_ino, "the file was replaced, not rewritten")
+        #expect(try ksecret(["set", path, #"["token"]"#, #""x""#]).status == 0)
+        stat(path, &after)
+        #expect(try Peers.run(Peers.find("getfattr") ?? "/usr/bin/getfattr", ["--only-values", "-n", "user.ksecret-test", path]).text == "kept")
+        #expect(try Peers.run(getfacl!, ["-c", path]).text == aclBefore)
+        #expect(after.st_mode & 0o7777 == before.st_mode & 0o7777)
+    }
+
+    @Test("a file with two hard links is refused and left as it was: the other name would keep the plaintext")
+    func refusesHardLinks() throws {
+        let path = try write("linked-twice.yaml", Self.plain)
+        let other = dir.appendingPathComponent("other-name.yaml").path
+        try #require(link(path, other) == 0)
+        let r = try ksecret(["encrypt", "-i", "--age", recipient, path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("2 hard links"), "\(r.stderr)")
+        #expect(r.stderr.contains("hint: make it a file of its own first"), "\(r.stderr)")
+        #expect(try read(path) == Self.plain && (try read(other)) == Self.plain)
+        // Once it is a file of its own, it encrypts.
+        try #require(unlink(other) == 0)
+        #expect(try ksecret(["encrypt", "-i", "--age", recipient, path]).status == 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("ksecret-") }
+        #expect(leftovers.isEmpty)
+    }
+
     @Test("in-place writes through a symbolic link change its target and keep the link (encrypt -i left the target in clear text)")
     func writesThroughSymlink() throws {
         let targetDirectory = dir.appendingPathComponent("shared")

@@ -9,8 +9,11 @@ import KSecretSystem
 ///
 /// Policy: an in-place write never leaves a half-written file. The new bytes go to a temp file in
 /// the same directory (so the rename stays on one file system), created 0600 and then given the
-/// original file's mode, are fsynced, and replace the original with `rename(2)`; the directory is
-/// fsynced after. Any failure removes the temp file and leaves the original untouched.
+/// original file's extended attributes (ACL, security labels), owner, group and mode, are
+/// fsynced, and replace the original with `rename(2)`; the directory is fsynced after. Any
+/// failure removes the temp file and leaves the original untouched. A file with several hard
+/// links is refused: the rename would replace one name and leave the others with the old
+/// content (after `encrypt -i`, the plaintext).
 public enum AtomicFile {
     public static func read(_ path: String) throws -> [UInt8] {
         try read(path, what: "the file", failure: nil)
@@ -66,8 +69,8 @@ public enum AtomicFile {
         }
     }
 
-    /// Replaces `path` with `bytes` atomically, keeping its mode, owner and group (or `mode` for a
-    /// new file).
+    /// Replaces `path` with `bytes` atomically, keeping its extended attributes, mode, owner and
+    /// group (or `mode` for a new file).
     /// A symbolic link is written through: its target gets the bytes and the link stays, as sops
     /// (which truncates and writes) leaves it.
     public static func write(_ bytes: [UInt8], to link: String, mode newFileMode: mode_t = 0o600) throws {
@@ -77,6 +80,13 @@ public enum AtomicFile {
         var st = stat()
         let existing = stat(path, &st) == 0
         let mode: mode_t = existing ? st.st_mode & 0o7777 : newFileMode
+        if existing, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink > 1 {
+            throw KSecretError(.couldNotWriteOutputFile,
+                               "the file has \(st.st_nlink) hard links: replacing it would leave the other names with the old content",
+                               hints: ["make it a file of its own first: cp -p FILE FILE.copy && mv FILE.copy FILE",
+                                       "the file was not changed"],
+                               location: SourceLocation(file: path))
+        }
         removeStaleTemporaries(directory: directory, name: url.lastPathComponent)
         var template = Array((directory + "/." + url.lastPathComponent + ".ksecret-XXXXXX").utf8CString)
         var fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -108,6 +118,10 @@ public enum AtomicFile {
             if n < 0 { if errno == EINTR { continue }; throw fail("write failed") }
             offset += n
         }
+        // The extended attributes first: a POSIX ACL (system.posix_acl_access) grants named users
+        // access and, once dropped, the mode's group bits (its mask) would go to the owning group.
+        // SELinux labels too. Best effort: one the caller may not set is skipped, as any new file.
+        if existing { ExtendedAttributes.copy(from: path, to: fd) }
         // The file keeps its owner and group too, as sops's write in place does: root editing a
         // deploy user's file must not hand it to root. Who may not give a file away (EPERM) keeps
         // the default, as any new file of theirs. Before fchmod: chown clears set-id bits.
