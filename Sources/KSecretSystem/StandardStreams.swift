@@ -33,6 +33,8 @@ public enum StandardStreams {
     public static func readAll(_ fd: Int32) throws(SystemCallError) -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
+        // Standard input may be plaintext (`encrypt -`): clear the read buffer before it is freed.
+        defer { chunk.withUnsafeMutableBytes { _ = memset($0.baseAddress!, 0, $0.count) } }
         while true {
             let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
