@@ -25,6 +25,15 @@ struct RegularExpressionTests {
         #expect(try RegularExpression("^caf\\u{E9}$").matches("cafe\u{301}") == false)
     }
 
+    @Test("Go's own escapes: one-letter Unicode classes and octal codes", arguments: [
+        (#"^\pL+$"#, "été", true), (#"^\pL+$"#, "a1", false), (#"\PN"#, "1", false), (#"[\pN_]+$"#, "1_2", true),
+        (#"\141"#, "a", true), (#"\0"#, "a\u{0}b", true), (#"\012"#, "a\nb", true), (#"\\p"#, "\\p", true),
+        (#"\p{Greek}"#, "α", true), (#"[\\]141"#, "\\141", true),
+    ])
+    func goEscapes(pattern: String, text: String, expected: Bool) throws {
+        #expect(try RegularExpression(pattern).matches(text) == expected)
+    }
+
     @Test("a pattern that does not compile throws")
     func invalid() {
         #expect(throws: (any Error).self) { try RegularExpression("(unclosed") }
