@@ -8,25 +8,17 @@ public enum ExtendedAttributes {
     /// Copies every extended attribute of the file at `path` onto the open file `fd`, so that a
     /// file replaced by rename keeps its ACL and labels, as one rewritten in place does. Best
     /// effort, one attribute at a time: one the caller may not set (a `security.*` label without
-    /// the privilege, `trusted.*` for a non-root user) is skipped; the names of those skipped are
-    /// returned. Call before fchmod: setting an ACL sets the group bits of the mode.
-    @discardableResult
-    public static func copy(from path: String, to fd: Int32) -> [String] {
+    /// the privilege, `trusted.*` for a non-root user) is skipped. Call before fchmod: setting an
+    /// ACL sets the group bits of the mode.
+    public static func copy(from path: String, to fd: Int32) {
         #if os(Linux)
-        var skipped: [String] = []
         for name in names(path) {
             let size = getxattr(path, name, nil, 0)
             guard size >= 0 else { continue }   // gone meanwhile
             var value = [UInt8](repeating: 0, count: max(size, 1))
             let read = getxattr(path, name, &value, value.count)
-            guard read >= 0, fsetxattr(fd, name, value, read, 0) == 0 else {
-                skipped.append(name)
-                continue
-            }
+            if read >= 0 { _ = fsetxattr(fd, name, value, read, 0) }
         }
-        return skipped
-        #else
-        return []
         #endif
     }
 
@@ -42,20 +34,6 @@ public enum ExtendedAttributes {
         return buffer[..<count].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         #else
         return []
-        #endif
-    }
-
-    /// The value of one attribute, or nil.
-    public static func value(_ name: String, of path: String) -> [UInt8]? {
-        #if os(Linux)
-        let size = getxattr(path, name, nil, 0)
-        guard size >= 0 else { return nil }
-        var value = [UInt8](repeating: 0, count: max(size, 1))
-        let read = getxattr(path, name, &value, value.count)
-        guard read >= 0 else { return nil }
-        return Array(value[..<read])
-        #else
-        return nil
         #endif
     }
 }

@@ -17,8 +17,7 @@ struct Git: ParsableCommand {
 /// The path of the running binary, for what git runs later.
 enum SelfPath {
     static var executable: String {
-        let proc = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        if FileManager.default.isExecutableFile(atPath: proc), proc != "/proc/self/exe" { return proc }
+        if let path = ExecutablePath.current() { return path }
         return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
     }
 }

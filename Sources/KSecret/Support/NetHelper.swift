@@ -8,8 +8,8 @@ public enum NetHelper {
     /// `$KSECRET_NET`, else `ksecret-net` beside the running executable (`/proc/self/exe`), else on PATH.
     public static func path(environment: KSecretEnvironment) -> String? {
         if let explicit = environment["KSECRET_NET"] { return explicit }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let candidate = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent(name).path
+        if let exe = ExecutablePath.current() {
+            let candidate = PathName.deletingLastComponent(exe) + "/" + name
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         for dir in (environment["PATH"] ?? "").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
